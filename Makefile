@@ -1,0 +1,34 @@
+# The kit's commands. Each target builds .venv on first use; re-running is cheap.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: demo test lab release bench lint clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/rnnlm demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+release: $(STAMP)
+	$(BIN)/rnnlm course release
+
+bench: $(STAMP)
+	$(BIN)/python bench/ngram.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check lib tests bench autograder
+
+clean:
+	rm -rf $(VENV) build *.egg-info lib/*.egg-info .pytest_cache

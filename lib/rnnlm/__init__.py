@@ -1,0 +1,42 @@
+"""rnnlm: a course kit on recurrent neural network language models.
+
+NumPy reference code (float64, pure functions), PyTorch modules that mirror it,
+corpora and n-gram baselines, and the nbgrader plumbing behind the notebooks.
+"""
+
+from __future__ import annotations
+
+import os
+
+__version__ = "0.1.0"
+
+
+def fast_mode() -> bool:
+    """True when notebooks and the grader should shrink data and epochs (``RNNLM_FAST=1``)."""
+    return os.environ.get("RNNLM_FAST", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def device(prefer: str | None = None):
+    """The torch device to use: ``prefer`` if given, else cuda, then mps, then cpu.
+
+    ``prefer`` may be ``"auto"`` (same as ``None``), ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"``.
+    Raises ``ValueError`` when an explicitly requested accelerator is not available.
+    """
+    import torch
+
+    if prefer is None or prefer == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        mps = getattr(torch.backends, "mps", None)
+        if mps is not None and mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    dev = torch.device(prefer)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {prefer!r} was requested but CUDA is not available; use 'auto' or 'cpu'")
+    if dev.type == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise ValueError(f"device {prefer!r} was requested but MPS is not available; use 'auto' or 'cpu'")
+    return dev
+
+
+__all__ = ["__version__", "device", "fast_mode"]
