@@ -44,6 +44,7 @@ AMP = "bf16-amp"  # dtype label of the autocast row; compared with NumPy float32
 def _runners(args: argparse.Namespace) -> list[tuple[str, str, str, Callable[[], float]]]:
     """(name, device, dtype, run) for every implementation; run() does one forward+backward."""
     import torch
+
     from rnnlm import rnn_numpy
     from rnnlm.rnn_torch import RNNLM
 

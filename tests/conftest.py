@@ -7,6 +7,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
 from rnnlm.course import default_paths
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -15,6 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import TINY_NAME, TINY_NORMALISE_WRONG, TINY_POINTS, tiny_notebook, write_tiny_solutions
+
 from rnnlm import cli
 from rnnlm.course import default_paths
 from rnnlm.course.grading import (

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from rnnlm import data
 from rnnlm.cli import main
 from rnnlm.data import (

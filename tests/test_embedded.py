@@ -8,6 +8,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
+
 from rnnlm.embedded import (
     EMBEDDED_SIZES,
     EmbeddedLanguage,

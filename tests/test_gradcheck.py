@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from rnnlm.gradcheck import (
     GradCheckResult,
     assert_gradients_ok,

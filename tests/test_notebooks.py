@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 
 import pytest
+
 from rnnlm.course import default_paths
 from rnnlm.course.demo import FAST_BUDGET_S
 from rnnlm.course.execute import execute_notebook

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 import rnnlm
 from rnnlm import cli
@@ -98,7 +98,8 @@ def test_exercise_marker_validates_grade_ids() -> None:
         return 1
 
     assert example() == 1
-    assert EXERCISES["nb99_example_function"].endswith(":test_exercise_marker_validates_grade_ids.<locals>.example")
+    suffix = ":test_exercise_marker_validates_grade_ids.<locals>.example"
+    assert EXERCISES["nb99_example_function"].endswith(suffix)
     assert notebook_of("nb99_example_function") == 99
     del EXERCISES["nb99_example_function"]
     with pytest.raises(ValueError, match="grade id"):

@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
+
 from rnnlm import plots
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from rnnlm import _exercise
 from rnnlm import rnn_numpy as R
 from rnnlm.gradcheck import (

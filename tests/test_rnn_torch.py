@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+
 from rnnlm.rnn_torch import PARAM_NAMES, RNNLM
 
 V, D, H, B, T = 23, 5, 7, 3, 6

@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 import torch
+
 from rnnlm import train as train_mod
 from rnnlm.cli import main as cli_main
 from rnnlm.data import Vocab, load_corpus, to_stream
