@@ -984,7 +984,8 @@ def gradient_check_plot(
     zeros = [zero] if any(v == 0 for row in table.values() for v in row.values()) else []
     bottom = min([*finite, tol, *zeros]) / 10
 
-    fig = Figure(figsize=(max(5.5, 0.9 * len(names) * max(1, len(table)) + 3.0), 4.0), layout="constrained")
+    fig_width = min(11.0, max(5.5, 0.6 * len(names) * max(1, len(table)) + 3.0))
+    fig = Figure(figsize=(fig_width, 4.0), layout="constrained")
     ax = fig.add_subplot()
     x = np.arange(len(names), dtype=float)
     width = 0.8 / len(table)
@@ -1113,7 +1114,8 @@ def temperature_plot(
     names = [repr(str(labels[i]))[1:-1] if labels is not None else str(i) for i in order]
     names = [n if n.strip() else "␣" for n in names]
 
-    fig = Figure(figsize=(max(6.0, 0.55 * k * max(1, temps.size / 2) + 3.0), 4.0), layout="constrained")
+    fig = Figure(figsize=(min(11.0, max(6.0, 0.45 * k * max(1, temps.size / 2) + 3.0)), 4.0),
+                 layout="constrained")
     ax = fig.add_subplot()
     x = np.arange(k, dtype=float)
     width = 0.8 / temps.size

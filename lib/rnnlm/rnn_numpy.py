@@ -758,6 +758,7 @@ class RNNLM:
 # --------------------------------------------------------------------------------------------------
 
 
+@exercise("nb03_clip_grad_norm")
 def clip_grad_norm(grads: Mapping[str, np.ndarray], max_norm: float) -> tuple[dict[str, np.ndarray], float]:
     """Global norm clipping: if ``||g|| = sqrt(sum of all squared entries of all arrays)`` exceeds
     ``max_norm``, scale every array by ``max_norm / ||g||`` (the direction is kept).
