@@ -26,6 +26,7 @@ release: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ngram.py
+	$(BIN)/python bench/rnn.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check lib tests bench autograder
