@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from rnnlm._exercise import exercise
+from rnnlm.data import batchify, bptt_batches
 
 __all__ = [
     "ACTIVATIONS",
@@ -870,10 +871,10 @@ def train_numpy(
         raise ValueError(f"{where}: lr_decay must be in (0, 1], got {lr_decay!r}")
     if max_batches is not None:
         max_batches = _positive_int(where, "max_batches", max_batches)
-    if (len(train) - T) // B < 1:
+    if (len(train) - (T - 1)) // B < 2:  # every row, after a random offset < T, holds >= 2 tokens
         raise ValueError(
             f"{where}: the training stream has {len(train)} tokens; batch_size={B} rows need at least "
-            f"{B + T} tokens"
+            f"{2 * B + T - 1} tokens"
         )
     if len(valid) < 2:
         raise ValueError(f"{where}: the validation stream needs at least 2 tokens, got {len(valid)}")
@@ -887,15 +888,11 @@ def train_numpy(
     for epoch in range(1, E + 1):
         start = time.perf_counter()
         offset = int(rng.integers(T))
-        N = (len(train) - 1 - offset) // B
-        rows = train[offset : offset + B * N + 1]
-        x_rows, y_rows = rows[:-1].reshape(B, N), rows[1:].reshape(B, N)
-        starts = list(range(0, N, T))[:max_batches]
+        windows = list(bptt_batches(batchify(train[offset:], B), T))[:max_batches]
         h = model.init_state(B)
         nll, tokens, norms = 0.0, 0, []
-        bar = tqdm(starts, desc=f"epoch {epoch}/{E}", disable=not progress, leave=False)
-        for k, i in enumerate(bar):
-            x, y = x_rows[:, i : i + T], y_rows[:, i : i + T]
+        bar = tqdm(windows, desc=f"epoch {epoch}/{E}", disable=not progress, leave=False)
+        for k, (x, y) in enumerate(bar):
             loss, grads, h = model.loss(x, y, h0=h)
             if not math.isfinite(loss):
                 raise ValueError(f"{where}: loss became {loss} in epoch {epoch}; lower lr or set clip_norm")

@@ -11,85 +11,14 @@ The written notebook has no outputs and no execution counts; commit it together 
 
 from __future__ import annotations
 
-import argparse
 import sys
-import textwrap
-from pathlib import Path
 
-import nbformat
-from nbformat.notebooknode import NotebookNode
+from nbbuild import NotebookBuilder
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "01_ngram_counts.ipynb"
-PREFIX = "nb01_"
-
-
-# ------------------------------------------------------------------------------------------------
-# Cell builders: every cell that nbgrader must know about gets schema-3 metadata.
-# ------------------------------------------------------------------------------------------------
-
-
-def _src(text: str) -> str:
-    return textwrap.dedent(text).strip("\n")
-
-
-def _meta(grade_id: str, *, grade: bool, solution: bool, locked: bool, points: int | None = None) -> dict:
-    meta: dict = {
-        "grade": grade,
-        "grade_id": PREFIX + grade_id,
-        "locked": locked,
-        "schema_version": 3,
-        "solution": solution,
-        "task": False,
-    }
-    if points is not None:
-        meta["points"] = points
-    return {"nbgrader": meta}
-
-
-def md(grade_id: str, text: str) -> NotebookNode:
-    """A read-only instructions cell."""
-    return nbformat.v4.new_markdown_cell(
-        _src(text), metadata=_meta(grade_id, grade=False, solution=False, locked=True)
-    )
-
-
-def code(text: str) -> NotebookNode:
-    """A free code cell (demonstrations the student may run and change)."""
-    return nbformat.v4.new_code_cell(_src(text))
-
-
-def locked_code(grade_id: str, text: str) -> NotebookNode:
-    """A read-only code cell (restored from the source when grading)."""
-    meta = _meta(grade_id, grade=False, solution=False, locked=True)
-    return nbformat.v4.new_code_cell(_src(text), metadata=meta)
-
-
-def answer(grade_id: str, text: str) -> NotebookNode:
-    """An autograded answer cell: signature and docstring, body between the solution markers."""
-    meta = _meta(grade_id, grade=False, solution=True, locked=False)
-    return nbformat.v4.new_code_cell(_src(text), metadata=meta)
-
-
-def tests(grade_id: str, points: int, text: str) -> NotebookNode:
-    """The test cell of an exercise: visible checks first, then the hidden tests."""
-    return nbformat.v4.new_code_cell(
-        _src(text), metadata=_meta(grade_id, grade=True, solution=False, locked=True, points=points)
-    )
-
-
-def written(grade_id: str, points: int, text: str) -> NotebookNode:
-    """A manually graded written answer (the whole cell is replaced by a stub for students)."""
-    return nbformat.v4.new_markdown_cell(
-        _src(text), metadata=_meta(grade_id, grade=True, solution=True, locked=False, points=points)
-    )
-
-
-# ------------------------------------------------------------------------------------------------
-# The notebook
-# ------------------------------------------------------------------------------------------------
-
-CELLS: list[NotebookNode] = []
-add = CELLS.append
+nb = NotebookBuilder(1, "01_ngram_counts.ipynb")
+md, code, locked_code, answer, tests, written, add = (
+    nb.md, nb.code, nb.locked_code, nb.answer, nb.tests, nb.written, nb.add
+)
 
 add(md("intro", r"""
 # 01 · Counting n-grams: the first language models
@@ -1072,41 +1001,6 @@ add(md("summary", r"""
 """))
 
 
-# ------------------------------------------------------------------------------------------------
-
-
-def build() -> NotebookNode:
-    """The notebook object (no outputs, no execution counts)."""
-    nb = nbformat.v4.new_notebook()
-    nb.cells = CELLS
-    nb.metadata = {
-        "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
-        "language_info": {"name": "python"},
-    }
-    for cell in nb.cells:
-        cell.pop("id", None)  # stable ids below keep diffs readable
-    for i, cell in enumerate(nb.cells):
-        cell["id"] = f"nb01-{i:02d}"
-    nbformat.validate(nb)
-    return nb
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Write (or with --check, compare) the notebook; returns the exit status."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if the notebook is out of date")
-    args = parser.parse_args(argv)
-    text = nbformat.writes(build()) + "\n"
-    if args.check:
-        current = NOTEBOOK.read_text(encoding="utf-8") if NOTEBOOK.exists() else ""
-        if current != text:
-            print(f"{NOTEBOOK} is out of date: run {Path(__file__).name}", file=sys.stderr)
-            return 1
-        return 0
-    NOTEBOOK.write_text(text, encoding="utf-8")
-    print(f"wrote {NOTEBOOK}")
-    return 0
-
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(nb.main())
