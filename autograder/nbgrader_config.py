@@ -26,12 +26,25 @@ c.Execute.timeout = 120
 c.Execute.startup_timeout = 120
 # Students are created by `rnnlm grade` (and on the fly by `nbgrader autograde`).
 c.Autograde.create_student = True
+# Student code runs in rnnlm's sandbox (limits, isolation, faults become error outputs; see
+# autograder/README.md): nbgrader's list with Execute replaced by SandboxedExecute.
+c.Autograde.autograde_preprocessors = [
+    "rnnlm.course.sandbox.SandboxedExecute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 
 # -- feedback ----------------------------------------------------------------------------------
-# Feedback shows each test's outcome but not the source of hidden tests (a failing hidden
-# assertion's traceback still shows that line). Remove ClearHiddenTests to show them in full.
+# Feedback shows each test's outcome but not the source of hidden tests: a failure raised on a
+# hidden line reads "a hidden test failed", other tracebacks lose any line of hidden code.
+# Remove HideHiddenTestFailures and ClearHiddenTests to show hidden tests in full.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
+    "rnnlm.course.feedback.HideHiddenTestFailures",
     "nbgrader.preprocessors.ClearHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

@@ -248,7 +248,7 @@ def test_grading_scores_solution_blank_and_one_wrong_exercise(tiny_graded) -> No
 def test_submissions_that_cannot_be_graded_are_rows_with_a_status(tiny_graded) -> None:
     out, _subs, rows = tiny_graded
     by = _rows_by_student(rows)
-    assert by["dave"].status == INVALID and "not a readable notebook" in by["dave"].message
+    assert by["dave"].status == INVALID and "not a notebook" in by["dave"].message
     assert by["erin"].status == MISSING and "99_pipeline_check.ipynb" in by["erin"].message
     for student in ("dave", "erin"):
         row = by[student]

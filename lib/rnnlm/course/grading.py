@@ -1,36 +1,76 @@
-"""Grading a class's submissions of one notebook into an nbgrader gradebook.
+"""Grading a class's submissions into an nbgrader gradebook: sandboxed, parallel, resumable.
 
-``grade(SUBMISSIONS, "01", DIR)`` builds (or reuses) an nbgrader course in ``DIR``, generates the
-assignment from ``solutions/`` so the gradebook knows the cells, points and checksums, and grades
-each submission with :func:`grade_submission`, which returns one :class:`GradeRow`. A submission
-that cannot be graded becomes a row with a status, never a missing row. Results go to
-``DIR/grades.csv`` (one row per student and notebook), ``DIR/cells.csv`` (one row per graded cell)
-and ``DIR/feedback/<student>/NN/NN_topic.html``.
+``grade(SUBMISSIONS, ["02"], DIR, ...)`` builds (or reuses) an nbgrader course in ``DIR``, generates
+each assignment from ``solutions/`` (so the gradebook knows cells, points and checksums), collects
+the submissions (:mod:`rnnlm.course.intake`: a folder of notebooks, a folder per student, or an LMS
+zip) and grades each one in a worker process with :func:`grade_submission`:
+
+1. the original file is kept under ``DIR/originals/`` and read defensively; its cells are put back
+   in the course's order (:mod:`rnnlm.course.repair`);
+2. ``nbgrader autograde`` runs it with :class:`rnnlm.course.sandbox.SandboxedExecute` (limits,
+   isolation, faults turned into outcomes);
+3. the row's status comes from the gradebook and the sandbox's outcome; feedback is generated
+   without hidden test code and gets a summary banner.
+
+Every submission yields one :class:`GradeRow`, whatever happens. Results: ``DIR/grades.csv`` (one
+row per student and notebook), ``DIR/cells.csv`` (one row per graded cell),
+``DIR/feedback/<student>/NN/NN_topic.html``, ``DIR/logs/NN/<student>.log`` and ``.json``.
+Re-running skips submissions whose file is unchanged (``force`` regrades them); ``shard=(k, n)``
+grades the k-th of n disjoint parts of the class, and :func:`merge_shards` combines shard courses.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import html
-import re
+import json
+import multiprocessing
+import os
 import shutil
+import sys
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+from rnnlm.course.intake import INVALID, MISSING, STUDENT_ID, Submission, collect_submissions
 from rnnlm.course.nbcourse import CONFIG_NAME, CellGrade, NbgraderCourse
-from rnnlm.course.notebooks import SolutionNotebook, find_solution, graded_cells, read_notebook
+from rnnlm.course.notebooks import (
+    SolutionNotebook,
+    find_solution,
+    find_solutions,
+    graded_cells,
+    read_notebook,
+)
+from rnnlm.course.sandbox import CRASHED, TIMED_OUT, Limits, SandboxSettings, isolation_summary
 
-#: Student ids become folder names and gradebook keys.
-STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]*$")
+__all__ = [
+    "CRASHED_STATUS",
+    "ERROR",
+    "GRADED",
+    "INVALID",
+    "MISSING",
+    "NEEDS_MANUAL",
+    "STUDENT_ID",
+    "TIMED_OUT_STATUS",
+    "GradeRow",
+    "GradingOptions",
+    "Submission",
+    "grade",
+    "grade_submission",
+    "merge_shards",
+    "parse_shard",
+]
 
-# Row statuses.
+# Row statuses (the ``status`` column of grades.csv).
 GRADED = "graded"  # every point is settled
-NEEDS_MANUAL = "needs_manual_grading"  # autograded; written answers wait for a person
-MISSING = "missing"  # no notebook found for the student
-INVALID = "invalid"  # not gradable as given (bad student id, several candidate notebooks, not a notebook)
-ERROR = "error"  # nbgrader failed on it
+NEEDS_MANUAL = "needs-manual-grading"  # autograded; written answers wait for a person
+TIMED_OUT_STATUS = TIMED_OUT  # "timed-out": a cell or the notebook ran past its limit
+CRASHED_STATUS = CRASHED  # "crashed": the kernel died (exit, signal, a limit that kills)
+ERROR = "error"  # the grader itself failed on this submission (a bug to report)
+# INVALID ("invalid": not a gradable notebook) and MISSING ("missing") come from rnnlm.course.intake.
 
 GRADES_FIELDS = (
     "student_id",
@@ -60,16 +100,6 @@ CELLS_FIELDS = (
 
 
 @dataclass
-class Submission:
-    """One student's submitted notebook, or why there is none usable."""
-
-    student_id: str
-    path: Path | None
-    problem: str = ""
-    status: str = ""  # MISSING or INVALID when ``problem`` is set
-
-
-@dataclass
 class GradeRow:
     """The grade of one student's notebook (a row of ``grades.csv``) with its per-cell grades."""
 
@@ -85,7 +115,8 @@ class GradeRow:
     status: str
     message: str = ""
     cells: list[CellGrade] = field(default_factory=list)
-    seconds: float = 0.0  # wall time of grading this submission (autograde and feedback)
+    seconds: float = 0.0  # wall time of grading this submission
+    reused: bool = False  # an unchanged submission: read back, not run again
 
     def csv_row(self) -> dict[str, str]:
         """The row as ``grades.csv`` writes it."""
@@ -103,55 +134,42 @@ def _fmt(value: object) -> str:
     return str(value)
 
 
-# -- submissions ------------------------------------------------------------------------------
+@dataclass
+class GradingOptions:
+    """How ``rnnlm grade`` runs: workers, limits, what to regrade, which part of the class."""
+
+    workers: int = 0  # 0: one per CPU core
+    force: bool = False  # regrade unchanged submissions too
+    limits: Limits = field(default_factory=Limits)
+    id_pattern: str | None = None  # LMS zips: name -> student id (see rnnlm.course.intake.ID_PATTERNS)
+    shard: tuple[int, int] | None = None  # (k, n): grade the k-th of n parts (1 <= k <= n)
+    namespaces: bool = True  # sandbox with namespaces where the platform allows
+
+    def worker_count(self, tasks: int) -> int:
+        wanted = self.workers or (os.cpu_count() or 1)
+        return max(1, min(wanted, tasks))
 
 
-def find_submissions(submissions_dir: str | Path, nb: SolutionNotebook) -> list[Submission]:
-    """The submissions of ``nb`` in ``submissions_dir``, sorted by student id.
-
-    The folder holds one notebook per student (student id = file stem) or one folder per student
-    with the notebook inside (named ``NN_topic.ipynb``, or the only ``.ipynb`` in that folder).
-    """
-    folder = Path(submissions_dir)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"submissions folder {folder} does not exist")
-    found: dict[str, Submission] = {}
-    for entry in sorted(folder.iterdir()):
-        if entry.name.startswith("."):
-            continue
-        if entry.is_dir():
-            sub = _from_folder(entry, nb)
-        elif entry.suffix == ".ipynb":
-            sub = Submission(entry.stem, entry.resolve())
-        else:
-            continue
-        if not STUDENT_ID.match(sub.student_id):
-            sub = Submission(
-                sub.student_id,
-                None,
-                f"student id {sub.student_id!r} may hold only letters, digits and . _ @ - "
-                "(and must start with a letter or digit)",
-                INVALID,
-            )
-        if sub.student_id in found:
-            sub = Submission(
-                sub.student_id, None, f"{sub.student_id!r} has both a notebook file and a folder", INVALID
-            )
-        found[sub.student_id] = sub
-    return [found[k] for k in sorted(found)]
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"k/n"`` -> ``(k, n)``; ``ValueError`` unless ``1 <= k <= n``."""
+    try:
+        k_text, n_text = text.split("/")
+        k, n = int(k_text), int(n_text)
+    except ValueError:
+        raise ValueError(f"--shard must look like 2/5 (part k of n), got {text!r}") from None
+    if not 1 <= k <= n:
+        raise ValueError(f"--shard {text}: k must be between 1 and n")
+    return k, n
 
 
-def _from_folder(folder: Path, nb: SolutionNotebook) -> Submission:
-    candidates = sorted(p for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
-    exact = [p for p in candidates if p.name == nb.filename]
-    if len(exact) == 1:
-        return Submission(folder.name, exact[0].resolve())
-    if len(exact) > 1 or len(candidates) > 1:
-        names = ", ".join(str(p.relative_to(folder)) for p in (exact or candidates))
-        return Submission(folder.name, None, f"several candidate notebooks: {names}", INVALID)
-    if len(candidates) == 1:
-        return Submission(folder.name, candidates[0].resolve())
-    return Submission(folder.name, None, f"no notebook in {folder.name}/ (expected {nb.filename})", MISSING)
+def in_shard(student_id: str, shard: tuple[int, int] | None) -> bool:
+    """Whether ``student_id`` belongs to ``shard``: a stable hash of the id, so every machine and
+    every re-run splits a class the same way whatever else is in it."""
+    if shard is None:
+        return True
+    k, n = shard
+    digest = int.from_bytes(hashlib.sha256(student_id.encode("utf-8")).digest()[:8], "big")
+    return digest % n == k - 1
 
 
 # -- the grading course -----------------------------------------------------------------------
@@ -168,7 +186,9 @@ def open_grading_course(out_dir: str | Path, config_file: str | Path) -> Nbgrade
             f"--out {root} is not empty and is not a grading course (no {CONFIG_NAME}); "
             "give a new or empty folder, or one that an earlier 'rnnlm grade' made"
         )
-    return NbgraderCourse(root, config_file)
+    course = NbgraderCourse(root, config_file)
+    os.chmod(course.root, 0o700)  # the gradebook and hidden tests are the grader's alone
+    return course
 
 
 def prepare_assignment(course: NbgraderCourse, nb: SolutionNotebook) -> bool:
@@ -181,21 +201,35 @@ def prepare_assignment(course: NbgraderCourse, nb: SolutionNotebook) -> bool:
     return False
 
 
-def _failure_row(nb: SolutionNotebook, student: str, status: str, message: str) -> GradeRow:
+def _points(nb: SolutionNotebook) -> tuple[float, float]:
     cells = graded_cells(read_notebook(nb.path)).values()
+    return sum(c.points for c in cells), sum(c.points for c in cells if c.autograded)
+
+
+def _failure_row(nb: SolutionNotebook, student: str, status: str, message: str) -> GradeRow:
+    total, auto = _points(nb)
     return GradeRow(
         student_id=student,
         assignment=nb.assignment,
         notebook=nb.name,
         score=None,
-        max_score=sum(c.points for c in cells),
+        max_score=total,
         autograded_score=None,
-        autograded_max=sum(c.points for c in cells if c.autograded),
+        autograded_max=auto,
         needs_manual_grading=False,
         manual_pending_points=0.0,
         status=status,
         message=message,
     )
+
+
+def _paths(course: NbgraderCourse, nb: SolutionNotebook, student: str) -> dict[str, Path]:
+    logs = course.root / "logs" / nb.assignment
+    return {
+        "original": course.root / "originals" / student / nb.assignment / nb.filename,
+        "record": logs / f"{student}.json",
+        "log": logs / f"{student}.log",
+    }
 
 
 def _write_failure_feedback(course: NbgraderCourse, nb: SolutionNotebook, row: GradeRow) -> None:
@@ -214,15 +248,50 @@ def _write_failure_feedback(course: NbgraderCourse, nb: SolutionNotebook, row: G
     )
 
 
-def _log(course: NbgraderCourse, nb: SolutionNotebook, student: str, text: str) -> None:
-    path = course.root / "logs" / nb.assignment / f"{student}.log"
+def _banner(row: GradeRow) -> str:
+    score = (
+        ""
+        if row.autograded_score is None
+        else (
+            f"<p>Autograded score: <b>{row.autograded_score:g} / {row.autograded_max:g}</b>"
+            + (
+                f"; {row.manual_pending_points:g} point(s) are graded by hand."
+                if row.needs_manual_grading
+                else "."
+            )
+            + "</p>"
+        )
+    )
+    notes = "".join(f"<li>{html.escape(part)}</li>" for part in row.message.split("; ") if part)
+    return (
+        "<div id='rnnlm-summary' style='border:2px solid #888;padding:0.5em 1em;margin:1em;'>"
+        f"<p>Status: <b>{html.escape(row.status)}</b></p>{score}"
+        + (f"<ul>{notes}</ul>" if notes else "")
+        + "<p>A failed check shows its message below; a failed hidden test says so without its code.</p>"
+        + "</div>"
+    )
+
+
+def _add_banner(path: Path, row: GradeRow) -> None:
+    if not path.exists():
+        return
+    text = path.read_text(encoding="utf-8")
+    marker = "<body"
+    at = text.find(marker)
+    if at < 0 or "id='rnnlm-summary'" in text:
+        return
+    end = text.find(">", at) + 1
+    path.write_text(text[:end] + "\n" + _banner(row) + text[end:], encoding="utf-8")
+
+
+def _log(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    path.write_text(text, encoding="utf-8", errors="replace")
 
 
 def row_from_gradebook(course: NbgraderCourse, nb: SolutionNotebook, student: str) -> GradeRow:
     """The :class:`GradeRow` of an autograded submission, read from the gradebook (manual grades
-    entered since, for example in the formgrader, included)."""
+    entered since, for example in the formgrader, included); status graded or needs-manual-grading."""
     kinds = graded_cells(read_notebook(course.source_path(nb)))
     grades = [
         replace(g, autograded=g.grade_id in kinds and kinds[g.grade_id].autograded)
@@ -236,9 +305,6 @@ def row_from_gradebook(course: NbgraderCourse, nb: SolutionNotebook, student: st
         notes.append("failed: " + ", ".join(failed))
     if pending:
         notes.append("to grade by hand: " + ", ".join(g.grade_id for g in pending))
-    timeouts = _timed_out_cells(course.autograded_path(nb, student))
-    if timeouts:
-        notes.append("timed out: " + ", ".join(timeouts))
     return GradeRow(
         student_id=student,
         assignment=nb.assignment,
@@ -255,15 +321,17 @@ def row_from_gradebook(course: NbgraderCourse, nb: SolutionNotebook, student: st
     )
 
 
-def _timed_out_cells(path: Path) -> list[str]:
-    if not path.exists():
-        return []
-    out = []
-    for index, cell in enumerate(read_notebook(path).cells):
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error" and output.get("ename") == "CellTimeoutError":
-                out.append(cell.metadata.get("nbgrader", {}).get("grade_id") or f"cell {index}")
-    return out
+def _with_outcome(row: GradeRow, record: dict) -> GradeRow:
+    """``row`` with the sandbox's status (timed-out, crashed beat the gradebook's) and notes."""
+    if record.get("outcome") in (TIMED_OUT, CRASHED):
+        row.status = record["outcome"]
+    parts = [p for p in [record.get("reason", ""), *record.get("notes", []), row.message] if p]
+    row.message = "; ".join(parts)
+    return row
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def grade_submission(
@@ -271,9 +339,9 @@ def grade_submission(
 ) -> GradeRow:
     """Autograde one submission in ``course`` (whose assignment is prepared) and write its feedback.
 
-    Without ``force``, a submission whose file is identical to the one already autograded is not
-    run again: its row is re-read from the gradebook and its feedback regenerated.
-    Never raises for a bad submission: the returned row's status says what happened.
+    Without ``force``, a submission whose file is identical to the one graded before is not run
+    again: its row is re-read from the gradebook (manual grades included). Never raises for a bad
+    submission: the returned row's status says what happened.
     """
     start = time.perf_counter()
     try:
@@ -288,76 +356,249 @@ def grade_submission(
 def _grade_submission(
     course: NbgraderCourse, nb: SolutionNotebook, submission: Submission, *, force: bool
 ) -> GradeRow:
+    from rnnlm.course import sandbox
+    from rnnlm.course.repair import InvalidNotebook, read_submission, restore_structure
+
     student = submission.student_id
     if submission.path is None:
         row = _failure_row(nb, student, submission.status or INVALID, submission.problem)
         _write_failure_feedback(course, nb, row)
         return row
+    paths = _paths(course, nb, student)
+    digest = _sha256(submission.path)
+    record: dict = {}
+    if paths["record"].exists():
+        try:
+            record = json.loads(paths["record"].read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            record = {}
+    if not force and record.get("sha256") == digest and record.get("source_sha256") == _sha256(nb.path):
+        if record.get("outcome") == INVALID:
+            row = _failure_row(nb, student, INVALID, record.get("reason", ""))
+            row.reused = True
+            return row
+        if course.autograded_path(nb, student).exists():
+            row = _with_outcome(row_from_gradebook(course, nb, student), record)
+            row.reused = True
+            return row
+
+    # keep the file as it came; everything after works on a repaired copy
+    paths["original"].parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(submission.path, paths["original"])
+    record = {"sha256": digest, "source_sha256": _sha256(nb.path), "origin": submission.origin}
     try:
-        read_notebook(submission.path)
-    except Exception as exc:  # noqa: BLE001 - any unreadable file is reported, not raised
-        row = _failure_row(nb, student, INVALID, f"not a readable notebook: {type(exc).__name__}: {exc}")
+        student_nb, notes = read_submission(paths["original"])
+    except InvalidNotebook as exc:
+        record.update(outcome=INVALID, reason=str(exc))
+        _log(paths["record"], json.dumps(record, indent=1))
+        row = _failure_row(nb, student, INVALID, str(exc))
         _write_failure_feedback(course, nb, row)
         return row
+    restored = restore_structure(student_nb, read_notebook(course.release_path(nb)))
+    notes += restored.notes
 
+    import nbformat
+
+    course.add_student(student)
     submitted = course.submitted_path(nb, student)
-    same = submitted.exists() and submitted.read_bytes() == submission.path.read_bytes()
-    if force or not same or not course.autograded_path(nb, student).exists():
-        course.add_student(student)
-        course.submit(nb, student, submission.path)
+    if submitted.parent.exists():
+        shutil.rmtree(submitted.parent)
+    submitted.parent.mkdir(parents=True)
+    nbformat.write(restored.notebook, str(submitted))
+    extra = getattr(submission, "extra_files", []) or []
+    settings = replace(
+        sandbox.current_settings(),
+        extra_files=[str(p) for p in extra],
+        extra_base=str(submission.path.parent),
+    )
+    with sandbox.settings_applied(settings):
+        sandbox.LAST_OUTCOME = sandbox.Outcome(status="", reason="")
         result = course.autograde(nb, student)
-        _log(course, nb, student, result.log + result.error)
-        if not result.success or not course.autograded_path(nb, student).exists():
-            row = _failure_row(nb, student, ERROR, f"autograde failed: {result.reason()}")
-            _write_failure_feedback(course, nb, row)
-            return row
-    row = row_from_gradebook(course, nb, student)
-    result = course.feedback(nb, student)
-    if not result.success or not course.feedback_path(nb, student).exists():
-        row.message = "; ".join(filter(None, [row.message, f"feedback failed: {result.reason()}"]))
+        outcome = sandbox.last_outcome()
+    isolation = isolation_summary(outcome.isolation)
+    _log(paths["log"], f"{isolation}\n{outcome.reason}\n\n{result.log}{result.error}")
+    if not result.success or not course.autograded_path(nb, student).exists():
+        row = _failure_row(nb, student, ERROR, f"autograde failed: {result.reason()}")
+        _write_failure_feedback(course, nb, row)
+        return row
+    if outcome.output_truncated:
+        notes.append("output beyond the limit was dropped")
+    record.update(
+        outcome=outcome.status,
+        reason=outcome.reason,
+        notes=notes,
+        isolation=isolation,
+        seconds=round(outcome.seconds, 2),
+    )
+    _log(paths["record"], json.dumps(record, indent=1))
+    row = _with_outcome(row_from_gradebook(course, nb, student), record)
+    feedback = course.feedback(nb, student)
+    if not feedback.success or not course.feedback_path(nb, student).exists():
+        row.message = "; ".join(filter(None, [row.message, f"feedback failed: {feedback.reason()}"]))
+    else:
+        _add_banner(course.feedback_path(nb, student), row)
     return row
 
 
+# -- a whole class ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Task:
+    course_root: str
+    config_file: str
+    solution: str  # path of the source notebook
+    submission: Submission
+    force: bool
+    settings: SandboxSettings
+
+
+def _run_task(task: _Task) -> GradeRow:
+    """Grade one submission (in a worker process)."""
+    from rnnlm.course import sandbox
+
+    sandbox.configure(task.settings)
+    course = NbgraderCourse(task.course_root, task.config_file)
+    return grade_submission(course, SolutionNotebook(Path(task.solution)), task.submission, force=task.force)
+
+
+def _hidden_paths(course: NbgraderCourse, solutions_dir: Path, submissions: Path) -> list[str]:
+    """Folders a student's kernel must not see: the course, the sources, the class's files, the
+    repository's history and tests."""
+    from rnnlm.course.cli import repo_root
+
+    repo = repo_root()
+    candidates = [
+        course.root,
+        solutions_dir,
+        submissions if submissions.is_dir() else submissions.parent,
+        repo / "solutions",
+        repo / ".git",
+        repo / "tests",
+        repo / "autograder",
+    ]
+    return sorted({str(Path(p).resolve()) for p in candidates if Path(p).exists()})
+
+
 def grade(
-    submissions_dir: str | Path,
-    assignment: str,
+    submissions: str | Path,
+    assignments: str | Iterable[str],
     out_dir: str | Path,
     *,
     solutions_dir: str | Path,
     config_file: str | Path,
-    force: bool = False,
+    options: GradingOptions | None = None,
+    force: bool | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> list[GradeRow]:
-    """Grade every submission of ``assignment`` in ``submissions_dir`` into the course ``out_dir``.
+    """Grade every submission of ``assignments`` in ``submissions`` into the course ``out_dir``.
 
-    Writes ``grades.csv`` and ``cells.csv`` in ``out_dir`` (rows of other assignments already there
-    are kept) and returns this assignment's rows. Without ``force``, submissions already autograded
-    with identical files are not run again (manual grades are kept either way). When the source
-    notebook changed since the last run, everything is regraded.
+    ``assignments`` is one id (``"02"``), several, or ``"all"``. Writes ``grades.csv`` and
+    ``cells.csv`` in ``out_dir`` (rows of other assignments, and of students outside this shard,
+    already there are kept) and returns the rows graded now, sorted by assignment and student.
+    When a source notebook changed since the last run, its submissions are all regraded.
     """
-    nb = find_solution(solutions_dir, assignment)
-    submissions = find_submissions(submissions_dir, nb)
-    if not submissions:
-        raise ValueError(f"no submissions in {submissions_dir} (expected student notebooks or folders)")
-    course = open_grading_course(out_dir, config_file)
+    options = options or GradingOptions()
+    if force is not None:
+        options = replace(options, force=force)
     say = progress or (lambda _msg: None)
-    say(f"preparing assignment {nb.assignment} ({nb.filename}) in {course.root}")
-    regenerated = prepare_assignment(course, nb)
-    rows = []
-    for i, sub in enumerate(submissions, 1):
-        say(f"[{i}/{len(submissions)}] grading {sub.student_id}")
-        row = grade_submission(course, nb, sub, force=force or regenerated)
-        say(f"[{i}/{len(submissions)}] {sub.student_id}: {_summary(row)} ({row.seconds:.1f} s)")
-        rows.append(row)
-    write_csv(course.root / "grades.csv", GRADES_FIELDS, [r.csv_row() for r in rows], nb.assignment)
-    write_csv(course.root / "cells.csv", CELLS_FIELDS, cell_rows(rows), nb.assignment)
+    if isinstance(assignments, str):
+        assignments = [assignments]
+    assignments = list(assignments)
+    if assignments == ["all"]:
+        notebooks = find_solutions(solutions_dir)
+    else:
+        notebooks = [find_solution(solutions_dir, a) for a in assignments]
+    source = Path(submissions)
+    if not source.exists():
+        raise FileNotFoundError(f"submissions {source} do not exist")
+    course = open_grading_course(out_dir, config_file)
+    settings = SandboxSettings(
+        limits=options.limits,
+        hidden=_hidden_paths(course, Path(solutions_dir).resolve(), source.resolve()),
+        namespaces=options.namespaces,
+    )
+    tasks: list[_Task] = []
+    for nb in notebooks:
+        say(f"preparing assignment {nb.assignment} ({nb.filename}) in {course.root}")
+        regenerated = prepare_assignment(course, nb)
+        subs = collect_submissions(
+            source, nb, workdir=course.root / "intake" / nb.assignment, id_pattern=options.id_pattern
+        )
+        subs = [s for s in subs if in_shard(s.student_id, options.shard)]
+        for sub in subs:
+            tasks.append(
+                _Task(
+                    str(course.root),
+                    str(course.root / CONFIG_NAME),
+                    str(nb.path),
+                    sub,
+                    options.force or regenerated,
+                    settings,
+                )
+            )
+    if not tasks:
+        raise ValueError(f"no submissions in {source}" + (" for this shard" if options.shard else ""))
+    workers = options.worker_count(len(tasks))
+    settings.limits = replace(
+        options.limits, threads=min(options.limits.threads, max(1, (os.cpu_count() or 1) // workers))
+    )
+    say(f"grading {len(tasks)} submission(s) with {workers} worker(s)")
+    rows = _run_all(tasks, workers, say)
+    by_assignment: dict[str, list[GradeRow]] = {}
+    for row in rows:
+        by_assignment.setdefault(row.assignment, []).append(row)
+    for assignment, group in by_assignment.items():
+        students = {r.student_id for r in group}
+        write_csv(
+            course.root / "grades.csv", GRADES_FIELDS, [r.csv_row() for r in group], assignment, students
+        )
+        write_csv(course.root / "cells.csv", CELLS_FIELDS, cell_rows(group), assignment, students)
+    return sorted(rows, key=lambda r: (r.assignment, r.student_id))
+
+
+def _run_all(tasks: list[_Task], workers: int, say: Callable[[str], None]) -> list[GradeRow]:
+    """Run ``tasks`` on ``workers`` processes with a progress bar; a task whose worker died becomes
+    an error row, never a missing one."""
+    from tqdm.auto import tqdm
+
+    rows: list[GradeRow] = []
+    counts: dict[str, int] = {}
+    bar = tqdm(total=len(tasks), unit="nb", desc="grading", file=sys.stderr, disable=None, dynamic_ncols=True)
+    context = multiprocessing.get_context("spawn")
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = {pool.submit(_run_task, task): task for task in tasks}
+            for future in as_completed(futures):
+                task = futures[future]
+                nb = SolutionNotebook(Path(task.solution))
+                try:
+                    row = future.result()
+                except Exception as exc:  # noqa: BLE001 - a worker process died
+                    row = _failure_row(
+                        nb,
+                        task.submission.student_id,
+                        ERROR,
+                        f"the grading worker failed: {type(exc).__name__}: {exc}",
+                    )
+                rows.append(row)
+                counts[row.status] = counts.get(row.status, 0) + 1
+                bar.update(1)
+                bar.set_postfix_str(", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+                if bar.disable:
+                    say(
+                        f"[{len(rows)}/{len(tasks)}] {row.assignment} {row.student_id}: {_summary(row)}"
+                        f" ({row.seconds:.1f} s{', unchanged' if row.reused else ''})"
+                    )
+    finally:
+        bar.close()
     return rows
 
 
 def _summary(row: GradeRow) -> str:
     if row.autograded_score is None:
         return f"{row.status}: {row.message}"
-    text = f"autograded {row.autograded_score:g}/{row.autograded_max:g}"
+    text = f"{row.status}, autograded {row.autograded_score:g}/{row.autograded_max:g}"
     if row.needs_manual_grading:
         text += f", {row.manual_pending_points:g} point(s) to grade by hand"
     return text
@@ -385,12 +626,28 @@ def cell_rows(rows: Iterable[GradeRow]) -> list[dict[str, str]]:
     return out
 
 
-def write_csv(path: Path, fields: tuple[str, ...], rows: list[dict[str, str]], assignment: str) -> None:
-    """Write ``rows`` to ``path``, keeping rows of other assignments already in the file."""
-    kept = []
-    if path.exists():
-        with path.open(newline="", encoding="utf-8") as f:
-            kept = [r for r in csv.DictReader(f) if r.get("assignment") != assignment]
+def read_csv(path: Path) -> list[dict[str, str]]:
+    """The rows of a ``grades.csv`` or ``cells.csv`` (empty when the file does not exist)."""
+    if not path.exists():
+        return []
+    with path.open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def write_csv(
+    path: Path,
+    fields: tuple[str, ...],
+    rows: list[dict[str, str]],
+    assignment: str,
+    students: set[str] | None = None,
+) -> None:
+    """Write ``rows`` to ``path`` atomically, replacing the rows of ``assignment`` (only those of
+    ``students`` when given) and keeping every other row already in the file."""
+    kept = [
+        r
+        for r in read_csv(path)
+        if r.get("assignment") != assignment or (students is not None and r.get("student_id") not in students)
+    ]
     merged = sorted(kept + rows, key=lambda r: (r["assignment"], r["student_id"]))  # stable: cell order kept
     tmp = path.with_suffix(".csv.tmp")
     with tmp.open("w", newline="", encoding="utf-8") as f:
@@ -398,3 +655,103 @@ def write_csv(path: Path, fields: tuple[str, ...], rows: list[dict[str, str]], a
         writer.writeheader()
         writer.writerows(merged)
     tmp.replace(path)
+
+
+# -- shards -----------------------------------------------------------------------------------
+
+
+def merge_shards(
+    shard_dirs: Iterable[str | Path],
+    out_dir: str | Path,
+    *,
+    config_file: str | Path,
+    progress: Callable[[str], None] | None = None,
+) -> list[dict[str, str]]:
+    """Combine the grading courses of several ``--shard`` runs into the course ``out_dir``.
+
+    Copies each shard's originals, submitted and autograded notebooks, feedback and logs, merges
+    ``grades.csv`` and ``cells.csv``, and enters every shard's grades (automatic and manual) in the
+    merged gradebook, so the formgrader and later runs see the whole class. Refuses shards graded
+    from different source notebooks, and a student graded in two shards. Returns the merged rows
+    of ``grades.csv``.
+    """
+    from nbgrader.api import Gradebook, MissingEntry
+
+    say = progress or (lambda _msg: None)
+    shards = [Path(d).resolve() for d in shard_dirs]
+    for shard in shards:
+        if not (shard / CONFIG_NAME).exists():
+            raise ValueError(f"{shard} is not a grading course (no {CONFIG_NAME})")
+    course = open_grading_course(out_dir, config_file)
+    if course.root in shards:
+        raise ValueError("--out must be a new folder, not one of the shards")
+    seen: dict[tuple[str, str], Path] = {}
+    sources: dict[str, bytes] = {}
+    all_rows: list[dict[str, str]] = []
+    all_cells: list[dict[str, str]] = []
+    for shard in shards:
+        for source in sorted((shard / "source").glob("*/*.ipynb")):
+            data = source.read_bytes()
+            if sources.setdefault(source.name, data) != data:
+                raise ValueError(f"{shard} was graded from a different {source.name} than another shard")
+        rows = read_csv(shard / "grades.csv")
+        for row in rows:
+            key = (row["assignment"], row["student_id"])
+            if key in seen:
+                raise ValueError(
+                    f"{row['student_id']} ({row['assignment']}) is graded in both {seen[key]} and {shard}"
+                )
+            seen[key] = shard
+        all_rows += rows
+        all_cells += read_csv(shard / "cells.csv")
+    for name in sorted(sources):
+        nb = SolutionNotebook(course.root / "merge-sources" / name)
+        nb.path.parent.mkdir(parents=True, exist_ok=True)
+        nb.path.write_bytes(sources[name])
+        say(f"preparing assignment {nb.assignment} ({name})")
+        prepare_assignment(course, nb)
+    for shard in shards:
+        say(f"merging {shard}")
+        for sub in ("originals", "submitted", "autograded", "feedback", "logs"):
+            if (shard / sub).is_dir():
+                shutil.copytree(shard / sub, course.root / sub, dirs_exist_ok=True)
+        with Gradebook(f"sqlite:///{shard / 'gradebook.db'}") as src, Gradebook(course.db_url) as dst:
+            for student in src.students:
+                dst.update_or_create_student(
+                    student.id,
+                    first_name=student.first_name,
+                    last_name=student.last_name,
+                    email=student.email,
+                )
+            for assignment in src.assignments:
+                for submission in assignment.submissions:
+                    sid = submission.student.id
+                    try:
+                        dst.remove_submission(assignment.name, sid)
+                    except MissingEntry:
+                        pass
+                    dst.add_submission(assignment.name, sid, timestamp=submission.timestamp)
+                    for notebook in submission.notebooks:
+                        for g in notebook.grades:
+                            target = dst.find_grade(g.name, notebook.name, assignment.name, sid)
+                            target.auto_score, target.manual_score = g.auto_score, g.manual_score
+                            target.extra_credit = g.extra_credit
+                            target.needs_manual_grade = g.needs_manual_grade
+                        for c in notebook.comments:
+                            target = dst.find_comment(c.name, notebook.name, assignment.name, sid)
+                            target.auto_comment, target.manual_comment = c.auto_comment, c.manual_comment
+                    dst.db.commit()
+    for name, fields, rows in (
+        ("grades.csv", GRADES_FIELDS, all_rows),
+        ("cells.csv", CELLS_FIELDS, all_cells),
+    ):
+        for assignment in sorted({r["assignment"] for r in rows}):
+            write_csv(
+                course.root / name,
+                fields,
+                [r for r in rows if r["assignment"] == assignment],
+                assignment,
+                {r["student_id"] for r in rows if r["assignment"] == assignment},
+            )
+    shutil.rmtree(course.root / "merge-sources", ignore_errors=True)
+    return read_csv(course.root / "grades.csv")

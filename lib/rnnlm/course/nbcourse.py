@@ -141,13 +141,15 @@ class NbgraderCourse:
         if config_file != target and (not target.exists() or target.read_bytes() != config_file.read_bytes()):
             shutil.copyfile(config_file, target)
         self.config.CourseDirectory.root = str(self.root)
+        # parallel graders share the gradebook: wait for a write lock instead of failing at once
+        self.config.CourseDirectory.db_url = self.db_url
 
     # -- paths --------------------------------------------------------------------------------
 
     @property
     def db_url(self) -> str:
         """The gradebook's SQLAlchemy URL."""
-        return f"sqlite:///{self.root / 'gradebook.db'}"
+        return f"sqlite:///{self.root / 'gradebook.db'}?timeout=300"
 
     def source_path(self, nb: SolutionNotebook) -> Path:
         return self.root / "source" / nb.assignment / nb.filename

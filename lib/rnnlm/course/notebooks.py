@@ -304,3 +304,26 @@ def find_leaks(student_nb: Any, secrets: set[str]) -> list[str]:
             if line.strip() in secrets:
                 leaks.append(f"{label}: contains solution or hidden-test line {line.strip()!r}")
     return leaks
+
+
+def as_handed_in(nb: Any) -> Any:
+    """A copy of the source notebook ``nb`` as a student who wrote the reference answers hands it in:
+    hidden tests and mark schemes removed, ``### BEGIN/END SOLUTION`` marker lines dropped (the code
+    between them kept), no outputs. Used for synthetic submissions in tests and benchmarks."""
+    import copy
+
+    out = strip_outputs(copy.deepcopy(nb))
+    hidden = [region for region in _REGIONS if region[0] != "BEGIN SOLUTION"]
+    for cell in out.cells:
+        kept, end = [], None
+        for line in cell.source.splitlines():
+            if end is not None:
+                end = None if end in line else end
+                continue
+            begin = next((b for b, e in hidden if b in line), None)
+            if begin is not None:
+                end = dict(hidden)[begin]
+            elif "BEGIN SOLUTION" not in line and "END SOLUTION" not in line:
+                kept.append(line)
+        cell.source = "\n".join(kept)
+    return out
