@@ -2,6 +2,7 @@
 
 NumPy reference code (float64, pure functions), PyTorch modules that mirror it,
 corpora and n-gram baselines, and the nbgrader plumbing behind the notebooks.
+``rnnlm.check("nb03_rnn_step_backward")`` runs one exercise's visible checks from a notebook.
 """
 
 from __future__ import annotations
@@ -39,4 +40,14 @@ def device(prefer: str | None = None):
     return dev
 
 
-__all__ = ["__version__", "device", "fast_mode"]
+def __getattr__(name: str) -> object:
+    """Lazy attributes: ``rnnlm.check`` (imported on first use, so ``import rnnlm`` stays fast)."""
+    if name == "check":
+        import importlib
+
+        # the module rnnlm.check is callable: rnnlm.check("nb03_rnn_step_backward") runs the checks
+        return importlib.import_module("rnnlm.check")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["__version__", "check", "device", "fast_mode"]

@@ -8,9 +8,11 @@ function and the notebook that teaches it.
 
 from __future__ import annotations
 
+import functools
 import re
+import sys
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable)
 
@@ -20,11 +22,16 @@ _GRADE_ID = re.compile(r"^nb(\d\d)_[a-z0-9_]+$")
 EXERCISES: dict[str, str] = {}
 
 
-def exercise(grade_id: str) -> Callable[[F], F]:
+def exercise(grade_id: str, *, stub: bool = False) -> Callable[[F], F]:
     """Register the decorated function as the reference answer of exercise ``grade_id``.
 
     ``grade_id`` has the form ``nbNN_name`` (for example ``nb02_rnn_step_forward``); ``NN`` is the
     notebook that asks for it.
+
+    ``stub=True`` marks a function whose body a student bundle replaced by
+    ``raise NotImplementedError``: calls then go to the student's own function of the same name,
+    defined in the notebook (the IPython namespace, else ``__main__``), so the library's models run
+    on the student's code; with none defined, the stub raises.
     """
     if not isinstance(grade_id, str) or not _GRADE_ID.match(grade_id):
         raise ValueError(f"exercise grade id must look like 'nb03_rnn_step_backward', got {grade_id!r}")
@@ -32,9 +39,39 @@ def exercise(grade_id: str) -> Callable[[F], F]:
     def mark(func: F) -> F:
         EXERCISES[grade_id] = f"{func.__module__}:{func.__qualname__}"
         func.__rnnlm_exercise__ = grade_id  # type: ignore[attr-defined]
-        return func
+        if not stub:
+            return func
+
+        @functools.wraps(func)
+        def stand_in(*args: Any, **kwargs: Any) -> Any:
+            own = students_function(func.__name__, exclude=(stand_in, func))
+            return (own or func)(*args, **kwargs)
+
+        stand_in.__rnnlm_stub__ = True  # type: ignore[attr-defined]
+        return stand_in  # type: ignore[return-value]
 
     return mark
+
+
+def _user_namespace() -> dict[str, Any]:
+    """The namespace a notebook's cells run in (IPython's), else ``__main__``'s."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None  # type: ignore[attr-defined]
+    if shell is not None:
+        return shell.user_ns
+    main = sys.modules.get("__main__")
+    return vars(main) if main is not None else {}
+
+
+def students_function(name: str, exclude: tuple[Callable, ...] = ()) -> Callable | None:
+    """The student's own function ``name`` in the notebook's namespace, or None (also when that
+    name is the library's function itself, or another stub)."""
+    candidate = _user_namespace().get(name)
+    if not callable(candidate) or candidate in exclude or getattr(candidate, "__rnnlm_stub__", False):
+        return None
+    if getattr(candidate, "__wrapped__", None) in exclude:
+        return None
+    return candidate
 
 
 def notebook_of(grade_id: str) -> int:

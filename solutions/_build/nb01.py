@@ -48,9 +48,12 @@ In this notebook you will
 | 6 | a written answer (section 9) | 3 |
 
 **How to work.** In each answer cell, replace `raise NotImplementedError()` with your code; keep the
-function's name and parameters. Then run the test cell right below it: its checks point at common
-mistakes, and more (hidden) tests run when your notebook is graded. The rest of the notebook uses
-the library `rnnlm` for the heavy lifting, so it runs even before you finish an exercise.
+function's name and parameters. Then run the cell right below it, `rnnlm.check("nb01_count_ngrams")`
+for exercise 1: it runs the exercise's checks on your function and prints `PASSED`, or the first check
+that fails with a hint, without stopping the notebook. The test cell after it runs the same checks
+(they point at common mistakes), and more (hidden) tests run when your notebook is graded. The rest
+of the notebook uses the library `rnnlm` for the heavy lifting, so it runs even before you finish an
+exercise.
 
 *Fast mode.* With the environment variable `RNNLM_FAST=1` every corpus and experiment shrinks so that
 the whole notebook runs in about a minute; the grader always uses it. Without it, expect a few minutes.

@@ -58,9 +58,11 @@ Training (the backward pass) is the topic of notebook 03.
 
 **How to work.** In each answer cell, replace `raise NotImplementedError()` with your code; keep the
 function's name and parameters (they are those of the library `rnnlm.rnn_numpy`, which the later
-notebooks use). Then run the test cell right below it: its checks point at common mistakes, and more
-(hidden) tests run when your notebook is graded. Cells that use your functions say so when an
-exercise is not done yet; the rest of the notebook runs anyway.
+notebooks use). Then run the cell right below it, `rnnlm.check("nb02_embedding_forward")` for
+exercise 1: it runs the exercise's checks on your function and prints `PASSED`, or the first check
+that fails with a hint, without stopping the notebook. The test cell after it runs the same checks
+(they point at common mistakes), and more (hidden) tests run when your notebook is graded. Cells that
+use your functions say so when an exercise is not done yet; the rest of the notebook runs anyway.
 
 *Fast mode.* With the environment variable `RNNLM_FAST=1` the notebook uses the small embedded corpus
 and runs in well under a minute; the grader always uses it. Without it, it uses the Penn Treebank when
@@ -77,7 +79,7 @@ import numpy as np
 import rnnlm
 from rnnlm import data, plots
 from rnnlm.embedded import embedded_splits
-from rnnlm.gradcheck import numeric_gradient, rel_error
+from rnnlm.gradcheck import numeric_gradient_array, rel_error
 from rnnlm.ngram import NgramLM
 from rnnlm.rnn_numpy import RNNLM, get_activation, temporal_affine_forward
 
@@ -764,7 +766,7 @@ assert math.isclose(_J_big, 3.3028707439940153, rel_tol=1e-9), (
 _ds = np.asarray(_ds)
 assert np.allclose(_ds.sum(axis=-1), 0.0), (
     "at each position the gradient sums to zero over V (y_hat - y_t sums to 1 - 1)")
-_num = numeric_gradient(lambda s: temporal_softmax_loss(s, _y)[0], _s.copy())
+_num = numeric_gradient_array(lambda s: np.asarray(temporal_softmax_loss(s, _y)[0]), _s.copy(), np.ones(()))
 _err = rel_error(_ds, _num)
 assert _err < 1e-6, (f"dscores disagrees with a numerical gradient (relative error {_err:.1e}): "
                      "at each position it is (softmax(scores) - one_hot(y)) / N")
@@ -824,8 +826,8 @@ print("temporal_softmax_loss: hidden tests passed")
 
 add(md("ex5_after", r"""
 Your functions now make up the whole forward pass of the language model. The cell below chains them
-on a batch of the training text and compares the loss with the library's `RNNLM.loss`, which chains
-the library's versions of the same functions:
+on a batch of the training text and compares the loss with the library's: `RNNLM.forward` (the
+library's versions of the same functions, chained) followed by its `temporal_softmax_loss`:
 
 $$\text{ids} \xrightarrow{\;L\;} x \xrightarrow{\;W_{hx}, W_{hh}\;} h \xrightarrow{\;W_S\;} s
 \xrightarrow{\text{softmax, cross-entropy}} J.$$
@@ -835,17 +837,18 @@ add(code(r"""
 B_batch, T_batch = 4, 20
 rows = data.batchify(train_ids, B_batch)  # (B, N // B): B contiguous pieces of the text
 xb, yb = rows[:, :T_batch], rows[:, 1 : T_batch + 1]
-J_lib, _, _ = model.loss(xb, yb)
+scores_lib, _ = model.forward(xb)
+J_lib = float(rnnlm.rnn_numpy.temporal_softmax_loss(scores_lib, yb)[0])
 p = model.params
 try:
     xe, _ = embedding_forward(xb, p["L"])
     hb, _ = rnn_forward(xe, np.zeros((B_batch, model.hidden_dim)), p["W_hx"], p["W_hh"], p["b_h"])
     sb, _ = temporal_affine_forward(np.asarray(hb), p["W_S"], p["b_S"])
     J_mine, _ = temporal_softmax_loss(sb, yb)
-    print(f"your forward pass: J = {float(J_mine):.6f} nats;  the library's RNNLM.loss: J = {J_lib:.6f} nats")
+    print(f"your forward pass: J = {float(J_mine):.6f} nats;  the library's: J = {J_lib:.6f} nats")
     print("equal:", math.isclose(float(J_mine), J_lib, rel_tol=1e-9))
 except NotImplementedError:
-    print(f"the library's RNNLM.loss: J = {J_lib:.6f} nats; finish exercises 1, 3 and 5 to compare yours")
+    print(f"the library's: J = {J_lib:.6f} nats; finish exercises 1, 3 and 5 to compare yours")
 except Exception as exc:
     print(f"your forward pass raised {type(exc).__name__}: {exc}")
 """))

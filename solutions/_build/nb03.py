@@ -50,10 +50,13 @@ In this notebook you will
 | 6 | a written answer (section 7) | 2 |
 
 **How to work.** In each answer cell, replace `raise NotImplementedError()` with your code; keep the
-function's name and parameters (they are those of the library `rnnlm.rnn_numpy`). Then run the test cell
-below it: its checks compare your gradients with finite differences and say *which* output is off, by
-how much, and where; more (hidden) tests run when your notebook is graded. The training and PyTorch
-sections use the library, so they run even before you finish an exercise.
+function's name and parameters (they are those of the library `rnnlm.rnn_numpy`). Then run the cell
+right below it, `rnnlm.check("nb03_rnn_step_backward")` for exercise 2: it runs the exercise's checks
+and prints `PASSED`, or the first check that fails with a hint, without stopping the notebook. The
+checks compare your gradients with finite differences and say *which* output is off, by how much, and
+where. The test cell after it runs the same checks, and more (hidden) tests run when your notebook is
+graded. The training and PyTorch sections use the library, so they run even before you finish an
+exercise.
 
 *Fast mode.* With the environment variable `RNNLM_FAST=1` the corpus, the model and the training shrink
 so that the whole notebook runs in well under a minute; the grader always uses it. Without it, expect a
@@ -510,8 +513,10 @@ def rnn_backward(dh: np.ndarray, cache: list, dh_final: np.ndarray | None = None
 add(tests("rnn_backward_test", 3, r'''
 # Visible checks. They run your rnn_backward with the library's rnn_step_backward in place of yours,
 # so that a mistake in exercise 2 costs no points here (and a right answer here shows as right).
+# (A student bundle leaves the library's version out; there yours runs.)
 _yours = globals().get("rnn_step_backward")
-rnn_step_backward = rnn_numpy.rnn_step_backward
+if not getattr(rnn_numpy.rnn_step_backward, "__rnnlm_stub__", False):
+    rnn_step_backward = rnn_numpy.rnn_step_backward
 _SEQ_NAMES = ("dx", "dh0", "dW_hx", "dW_hh", "db_h")
 _SEQ_LETTERS = ("(B, T, D)", "(B, H)", "(H, D)", "(H, H)", "(H,)")
 

@@ -4,6 +4,11 @@ Each ``nbNN.py`` makes ``nb = NotebookBuilder(NN, "NN_topic.ipynb")``, appends c
 ``nb.md``/``nb.code``/``nb.locked_code``/``nb.answer``/``nb.tests``/``nb.written`` and ends with
 ``sys.exit(nb.main())``. Every cell nbgrader must know about gets schema-3 metadata whose grade id
 is prefixed with ``nbNN_``; cell ids are stable (``nbNN-KK``) so diffs stay readable.
+
+:meth:`NotebookBuilder.build` puts a free code cell ``rnnlm.check("nbNN_name")`` right after every
+autograded answer cell (one whose grade id has a ``nbNN_name_test`` cell): it runs the exercise's
+visible checks and prints a one-line report without stopping the notebook. The notebook must
+``import rnnlm`` in a code cell before the first exercise.
 """
 
 from __future__ import annotations
@@ -82,10 +87,31 @@ class NotebookBuilder:
         meta = self._meta(grade_id, grade=True, solution=True, locked=False, points=points)
         return nbformat.v4.new_markdown_cell(_src(text), metadata=meta)
 
+    def check_cell(self, answer_id: str) -> NotebookNode:
+        """The free code cell that runs the visible checks of the answer ``answer_id`` (full grade id)."""
+        return nbformat.v4.new_code_cell(f'rnnlm.check("{answer_id}")')
+
+    def _with_check_cells(self) -> list[NotebookNode]:
+        """The cells, with :meth:`check_cell` after every answer cell that has a ``_test`` cell."""
+        ids = {cell.metadata.get("nbgrader", {}).get("grade_id") for cell in self.cells}
+        cells: list[NotebookNode] = []
+        imported = False
+        for cell in self.cells:
+            cells.append(cell)
+            imported = imported or (cell.cell_type == "code" and "import rnnlm" in cell.source)
+            meta = cell.metadata.get("nbgrader", {})
+            answer = cell.cell_type == "code" and meta.get("solution") and not meta.get("grade")
+            if answer and f"{meta['grade_id']}_test" in ids:
+                if not imported:
+                    raise ValueError(f"{self.path.name}: import rnnlm before {meta['grade_id']} (for rnnlm.check)")
+                cells.append(self.check_cell(meta["grade_id"]))
+        return cells
+
     def build(self) -> NotebookNode:
-        """The notebook object (no outputs, no execution counts, stable cell ids)."""
+        """The notebook object (no outputs, no execution counts, stable cell ids), with a check cell
+        after every autograded answer."""
         nb = nbformat.v4.new_notebook()
-        nb.cells = self.cells
+        nb.cells = self._with_check_cells()
         nb.metadata = {
             "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
             "language_info": {"name": "python"},

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def repo_root() -> Path:
@@ -32,11 +33,17 @@ def _progress(message: str) -> None:
 def _add_common(parser: argparse.ArgumentParser) -> None:
     paths = default_paths()
     parser.add_argument(
-        "--solutions", type=Path, default=paths["solutions"], metavar="DIR",
+        "--solutions",
+        type=Path,
+        default=paths["solutions"],
+        metavar="DIR",
         help="folder of nbgrader source notebooks NN_topic.ipynb (default: %(default)s)",
     )
     parser.add_argument(
-        "--config", type=Path, default=paths["config"], metavar="FILE",
+        "--config",
+        type=Path,
+        default=paths["config"],
+        metavar="FILE",
         help="nbgrader configuration (default: %(default)s)",
     )
 
@@ -53,35 +60,120 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
     )
     _add_common(release)
     release.add_argument(
-        "--notebooks", type=Path, default=default_paths()["notebooks"], metavar="DIR",
+        "--notebooks",
+        type=Path,
+        default=default_paths()["notebooks"],
+        metavar="DIR",
         help="folder of generated student notebooks (default: %(default)s)",
     )
     release.add_argument(
-        "--check", action="store_true",
+        "--check",
+        action="store_true",
         help="compare with the folder instead of writing; exit 1 listing the files that differ",
     )
     release.set_defaults(func=_cmd_release)
+    from rnnlm.course.bundle import add_bundle_parser
+
+    add_bundle_parser(course_sub)
     course.set_defaults(func=lambda _args: (course.print_help(), 2)[1])
 
     grade = subparsers.add_parser(
         "grade",
-        help="autograde a class's submissions into an nbgrader gradebook",
-        description="Autograde every submission of one notebook (in fast mode) into the nbgrader course DIR "
-        "and write DIR/grades.csv, DIR/cells.csv and DIR/feedback/<student>/NN/NN_topic.html. "
-        "Written answers are reported as needing manual grading.",
+        help="autograde a class's submissions (sandboxed, in parallel) into an nbgrader gradebook",
+        description="Autograde every submission of the given notebooks (in fast mode, each in a sandbox "
+        "with limits) into the nbgrader course DIR and write DIR/grades.csv "
+        "(status: graded, needs-manual-grading, timed-out, crashed, invalid, missing), "
+        "DIR/cells.csv and DIR/feedback/<student>/NN/NN_topic.html. "
+        "Unchanged submissions are not run again unless --force. See autograder/README.md.",
     )
     grade.add_argument(
-        "submissions", type=Path, metavar="SUBMISSIONS",
-        help="folder with one notebook per student (id = file stem) or one folder per student",
+        "submissions",
+        type=Path,
+        metavar="SUBMISSIONS",
+        help="a folder with one notebook per student (id = file stem) or one folder per student, "
+        "or a zip exported by a learning-management system",
     )
-    grade.add_argument("--assignment", required=True, metavar="NN", help="notebook number, e.g. 01")
+    grade.add_argument(
+        "--assignment",
+        required=True,
+        nargs="+",
+        metavar="NN",
+        help="notebook number(s) to grade, e.g. 02, or 01 02 03, or 'all'",
+    )
     grade.add_argument("--out", required=True, type=Path, metavar="DIR", help="the grading course folder")
     grade.add_argument(
-        "--force", action="store_true",
+        "--force",
+        action="store_true",
         help="autograde every submission again, even those already graded from an identical file",
+    )
+    grade.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        metavar="N",
+        help="grade N submissions at once (default: one per CPU core)",
+    )
+    grade.add_argument(
+        "--shard",
+        default=None,
+        metavar="K/N",
+        help="grade only part K of N of the class (split by a stable hash of the student id); "
+        "combine the shards' folders with 'rnnlm grade-merge'",
+    )
+    grade.add_argument(
+        "--id-pattern",
+        default=None,
+        metavar="NAME|REGEX",
+        help="how zip members map to student ids: canvas, moodle, blackboard, or a regular expression "
+        "with a group (?P<id>...) applied to the member's path",
+    )
+    limits = grade.add_argument_group("limits for each submission")
+    limits.add_argument(
+        "--cell-timeout",
+        type=float,
+        default=None,
+        metavar="S",
+        help="wall seconds per cell (default: %(default)s -> 120)",
+    )
+    limits.add_argument(
+        "--notebook-timeout",
+        type=float,
+        default=None,
+        metavar="S",
+        help="wall seconds per notebook (default: 600)",
+    )
+    limits.add_argument(
+        "--memory", default=None, metavar="SIZE", help="memory per process, e.g. 4G (default: 4G)"
+    )
+    limits.add_argument(
+        "--max-processes",
+        type=int,
+        default=None,
+        metavar="N",
+        help="processes and threads at once (default: 256)",
+    )
+    limits.add_argument(
+        "--no-namespaces",
+        action="store_true",
+        help="do not isolate with Linux namespaces (limits only); for debugging",
     )
     _add_common(grade)
     grade.set_defaults(func=_cmd_grade)
+
+    merge = subparsers.add_parser(
+        "grade-merge",
+        help="combine the course folders of 'rnnlm grade --shard' runs into one",
+        description="Merge grades.csv, cells.csv, feedback, logs, submitted and autograded notebooks and the "
+        "gradebooks of several shard folders into the course folder DIR.",
+    )
+    merge.add_argument(
+        "shards", nargs="+", type=Path, metavar="SHARD_DIR", help="course folders of the shards"
+    )
+    merge.add_argument(
+        "--out", required=True, type=Path, metavar="DIR", help="the merged course folder (new)"
+    )
+    _add_common(merge)
+    merge.set_defaults(func=_cmd_grade_merge)
 
     demo = subparsers.add_parser(
         "demo",
@@ -92,7 +184,10 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
     )
     _add_common(demo)
     demo.add_argument(
-        "--keep", type=Path, metavar="DIR", default=None,
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        default=None,
         help="build the scratch course in DIR and keep it (default: a temporary folder)",
     )
     demo.set_defaults(func=_cmd_demo)
@@ -131,27 +226,89 @@ def _cmd_release(args: argparse.Namespace) -> int:
     return 0
 
 
+def _parse_size(text: str) -> int:
+    units = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+    value = text.strip().upper().removesuffix("B").removesuffix("I")
+    unit = value[-1] if value and value[-1] in units else ""
+    try:
+        return int(float(value[: len(value) - len(unit)]) * units[unit])
+    except ValueError:
+        raise ValueError(f"not a size: {text!r} (examples: 4G, 512M)") from None
+
+
+def _grading_options(args: argparse.Namespace) -> Any:
+    from dataclasses import replace
+
+    from rnnlm.course.grading import GradingOptions, parse_shard
+    from rnnlm.course.intake import resolve_id_pattern
+    from rnnlm.course.sandbox import Limits
+
+    limits = Limits()
+    changes: dict[str, Any] = {}
+    if args.cell_timeout is not None:
+        changes["cell_timeout"] = args.cell_timeout
+    if args.notebook_timeout is not None:
+        changes["notebook_timeout"] = args.notebook_timeout
+        changes["cpu_seconds"] = max(limits.cpu_seconds, 1.5 * args.notebook_timeout)
+    if args.memory is not None:
+        changes["memory_bytes"] = _parse_size(args.memory)
+    if args.max_processes is not None:
+        changes["max_processes"] = args.max_processes
+    if args.workers < 0:
+        raise ValueError("--workers must be 0 (one per core) or more")
+    resolve_id_pattern(args.id_pattern)  # a bad pattern fails before any grading
+    return GradingOptions(
+        workers=args.workers,
+        force=args.force,
+        limits=replace(limits, **changes),
+        id_pattern=args.id_pattern,
+        shard=parse_shard(args.shard) if args.shard else None,
+        namespaces=not args.no_namespaces,
+    )
+
+
 def _cmd_grade(args: argparse.Namespace) -> int:
     from rnnlm.course.grading import ERROR, INVALID, MISSING, grade
     from rnnlm.course.nbcourse import CourseError
 
     try:
+        options = _grading_options(args)
         rows = grade(
-            args.submissions, args.assignment, args.out,
-            solutions_dir=args.solutions, config_file=args.config, force=args.force, progress=_progress,
+            args.submissions,
+            args.assignment,
+            args.out,
+            solutions_dir=args.solutions,
+            config_file=args.config,
+            options=options,
+            progress=_progress,
         )
-    except CourseError as exc:
+    except (CourseError, ValueError, FileNotFoundError) as exc:
         return _course_error("grade", exc)
     counts: dict[str, int] = {}
     for row in rows:
         counts[row.status] = counts.get(row.status, 0) + 1
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    print(f"graded {len(rows)} submission(s): {summary}")
+    reused = sum(r.reused for r in rows)
+    print(
+        f"graded {len(rows)} submission(s): {summary}"
+        + (f" ({reused} unchanged, not run again)" if reused else "")
+    )
     print(f"grades: {args.out / 'grades.csv'}   per cell: {args.out / 'cells.csv'}")
-    print(f"feedback: {args.out / 'feedback'}   nbgrader logs: {args.out / 'logs'}")
-    problems = [r for r in rows if r.status in (ERROR, INVALID, MISSING)]
-    for row in problems:
-        print(f"  {row.student_id}: {row.status}: {row.message}")
+    print(f"feedback: {args.out / 'feedback'}   logs: {args.out / 'logs'}")
+    for row in rows:
+        if row.status in (ERROR, INVALID, MISSING):
+            print(f"  {row.assignment} {row.student_id}: {row.status}: {row.message}")
+    return 1 if any(r.status == ERROR for r in rows) else 0
+
+
+def _cmd_grade_merge(args: argparse.Namespace) -> int:
+    from rnnlm.course.grading import merge_shards
+
+    try:
+        rows = merge_shards(args.shards, args.out, config_file=args.config, progress=_progress)
+    except (ValueError, FileNotFoundError) as exc:
+        return _course_error("grade-merge", exc)
+    print(f"merged {len(args.shards)} shard(s): {len(rows)} row(s) in {args.out / 'grades.csv'}")
     return 0
 
 
@@ -162,8 +319,11 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     # compare with notebooks/ only when demoing the repository's own solutions
     own = args.solutions.resolve() == paths["solutions"].resolve()
     results = run_demo(
-        args.solutions, args.config, notebooks_dir=paths["notebooks"] if own else None,
-        course_dir=args.keep, say=_progress,
+        args.solutions,
+        args.config,
+        notebooks_dir=paths["notebooks"] if own else None,
+        course_dir=args.keep,
+        say=_progress,
     )
     print(format_table(results))
     for r in results:

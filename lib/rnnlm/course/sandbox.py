@@ -436,7 +436,6 @@ class SandboxedExecute(_import_execute()):  # type: ignore[misc]
         if course_root and course_root not in settings.hidden:  # also when nbgrader runs this directly
             settings = SandboxSettings(**{**settings.__dict__, "hidden": [*settings.hidden, course_root]})
         limits = settings.limits
-        self.timeout = int(max(1, round(limits.cell_timeout)))
         self.execute_retries = 0
         outcome = Outcome()
         start = time.monotonic()
@@ -491,6 +490,10 @@ class SandboxedExecute(_import_execute()):  # type: ignore[misc]
                 cell.setdefault("outputs", []).append(_error_output("KernelDied", reason))
             else:
                 cell["outputs"] = [_error_output("NotRun", f"this cell did not run: {reason}")]
+
+    def _get_timeout(self, cell: NotebookNode | None) -> int | None:
+        # preprocess() re-runs __init__ from the configuration, so the limit is applied here
+        return int(max(1, round(_SETTINGS.limits.cell_timeout)))
 
     def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int) -> Any:
         self._rnnlm_current = index

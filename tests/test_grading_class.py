@@ -1,0 +1,303 @@
+"""End to end: ``rnnlm grade`` on a synthetic class with every kind of fault, in one run.
+
+The class (``tests/synthetic_class.py``) holds correct, partly correct and blank submissions of every
+notebook and one submission per fault (endless loops, memory and fork bombs, dead kernels, broken
+files, rearranged or edited cells, a snoop on the gradebook and the hidden tests, floods of output,
+bytes that are not UTF-8, a folder without a notebook, a bad id). One ``rnnlm grade`` run with two
+workers grades all of it; then:
+
+- every student has one row per notebook with the expected status and autograded score;
+- the snoop saw nothing and changed nothing; the feedback shows no hidden test code;
+- a second run changes nothing (unchanged submissions are read back, not run again);
+- regrading part of the class with ``--force`` in two shards and merging them gives the same rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import html
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from synthetic_class import (
+    CELL_TIMEOUT,
+    MAX_PROCESSES,
+    MEMORY_LIMIT_BYTES,
+    NOTEBOOK_TIMEOUT,
+    Case,
+    make_class,
+)
+
+from rnnlm.course.feedback import split_hidden
+from rnnlm.course.notebooks import find_solutions, read_notebook
+
+ROOT = Path(__file__).resolve().parents[1]
+RNNLM = [sys.executable, "-m", "rnnlm.cli"]
+LINUX_ROOT = sys.platform.startswith("linux") and os.geteuid() == 0
+ASSIGNMENTS = [nb.assignment for nb in find_solutions(ROOT / "solutions")]
+LIMITS = [
+    "--cell-timeout",
+    str(CELL_TIMEOUT),
+    "--notebook-timeout",
+    str(NOTEBOOK_TIMEOUT),
+    "--memory",
+    str(MEMORY_LIMIT_BYTES),
+    "--max-processes",
+    str(MAX_PROCESSES),
+]
+#: Cases regraded in shards to check that grading is repeatable (quick ones, every outcome).
+REGRADE = (
+    "correct",
+    "partial",
+    "blank",
+    "os_exit",
+    "sys_exit",
+    "edited_tests",
+    "moved_cells",
+    "unparseable",
+    "missing",
+    "memory_bomb",
+)
+
+
+def _rnnlm(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*RNNLM, *args], capture_output=True, text=True, cwd=ROOT, timeout=1500)
+
+
+def _rows(path: Path) -> dict[tuple[str, str], dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as f:
+        return {(r["assignment"], r["student_id"]): r for r in csv.DictReader(f)}
+
+
+def _digest(folder: Path) -> str:
+    h = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            h.update(str(path.relative_to(folder)).encode() + path.read_bytes())
+    return h.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    root = tmp_path_factory.mktemp("class")
+    course, submissions = root / "course", root / "submissions"
+    secrets = {
+        "course_root": course,
+        "solutions": ROOT / "solutions",
+        "repo_lib": ROOT / "lib" / "rnnlm",
+        "submissions": submissions,
+    }
+    cases = make_class(
+        submissions, solutions_dir=ROOT / "solutions", notebooks_dir=ROOT / "notebooks", secrets=secrets
+    )
+    lib_before = _digest(ROOT / "lib" / "rnnlm")
+    start = time.perf_counter()
+    first = _rnnlm(
+        "grade",
+        str(submissions),
+        "--assignment",
+        *ASSIGNMENTS,
+        "--out",
+        str(course),
+        "--workers",
+        "2",
+        *LIMITS,
+    )
+    seconds = time.perf_counter() - start
+    print(f"\ngraded {len(cases)} students x {len(ASSIGNMENTS)} notebooks in {seconds:.0f} s")
+    assert first.returncode == 0, first.stdout + first.stderr
+    return {
+        "root": root,
+        "course": course,
+        "submissions": submissions,
+        "cases": cases,
+        "first": first,
+        "rows": _rows(course / "grades.csv"),
+        "lib_before": lib_before,
+    }
+
+
+def test_the_class_is_big_enough_and_covers_every_fault(graded: dict) -> None:
+    cases: list[Case] = graded["cases"]
+    assert len(cases) >= 30
+    kinds = {c.kind for c in cases}
+    for fault in (
+        "infinite_loop",
+        "memory_bomb",
+        "fork_bomb",
+        "sys_exit",
+        "os_exit",
+        "sigkill",
+        "unparseable",
+        "truncated",
+        "deleted_cells",
+        "moved_cells",
+        "retyped_cells",
+        "duplicated_cells",
+        "edited_tests",
+        "snoop",
+        "huge_output",
+        "non_utf8",
+    ):
+        assert fault in kinds, fault
+    assert {c.assignment for c in cases} == set(ASSIGNMENTS)
+
+
+def test_every_submission_has_a_row_with_the_right_status_and_score(graded: dict) -> None:
+    rows, cases = graded["rows"], graded["cases"]
+    wrong = []
+    for case in cases:
+        row = rows.get((case.assignment, case.student_id))
+        if row is None:
+            wrong.append(f"{case.student_id}: no row for {case.assignment}")
+            continue
+        got_score = float(row["autograded_score"]) if row["autograded_score"] else None
+        if row["status"] != case.expected_status or got_score != case.expected_auto_score:
+            wrong.append(
+                f"{case.student_id} ({case.kind}): expected {case.expected_status} "
+                f"{case.expected_auto_score}, got {row['status']} {got_score}: {row['message']}"
+            )
+        if row["autograded_max"] and float(row["autograded_max"]) != case.auto_max:
+            wrong.append(f"{case.student_id}: autograded_max {row['autograded_max']} != {case.auto_max}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_nothing_is_lost(graded: dict) -> None:
+    """Every student folder gets a row for every notebook (missing where it has none), and a
+    feedback file; no row is an internal error."""
+    rows, cases = graded["rows"], graded["cases"]
+    students = {c.student_id for c in cases}
+    assert {s for _, s in rows} == students
+    for student in students:
+        for assignment in ASSIGNMENTS:
+            assert (assignment, student) in rows, (assignment, student)
+    assert "error" not in {r["status"] for r in rows.values()}
+    course = graded["course"]
+    for assignment, student in rows:
+        assert list((course / "feedback" / student / assignment).glob("*.html")), (assignment, student)
+    for case in cases:
+        if case.kind not in ("missing", "bad_id"):
+            assert list((course / "originals" / case.student_id / case.assignment).glob("*.ipynb")), case
+
+
+def test_faults_explain_themselves_in_the_message(graded: dict) -> None:
+    by_kind = {c.kind: graded["rows"][(c.assignment, c.student_id)] for c in graded["cases"]}
+    assert "cell ran longer" in by_kind["infinite_loop"]["message"]
+    assert "notebook ran longer" in by_kind["notebook_timeout"]["message"]
+    assert "more processes than allowed" in by_kind["fork_bomb"]["message"]
+    assert "killed by SIGKILL" in by_kind["sigkill"]["message"]
+    assert "cut off" in by_kind["truncated"]["message"]
+    assert "restored" in by_kind["edited_tests"]["message"]
+    assert "order" in by_kind["moved_cells"]["message"]
+    assert "not UTF-8" in by_kind["non_utf8"]["message"]
+    assert "output beyond the limit" in by_kind["huge_output"]["message"]
+
+
+@pytest.mark.skipif(not LINUX_ROOT, reason="file and network isolation needs Linux namespaces (run as root)")
+def test_a_snooping_submission_sees_and_alters_nothing(graded: dict) -> None:
+    course = graded["course"]
+    for case in graded["cases"]:
+        if not case.forbidden_output:
+            continue
+        texts = [
+            p.read_text(encoding="utf-8", errors="replace")
+            for p in [
+                *(course / "autograded" / case.student_id).rglob("*.ipynb"),
+                *(course / "feedback" / case.student_id).rglob("*.html"),
+            ]
+        ]
+        assert texts, case.student_id
+        for text in texts:
+            for forbidden in case.forbidden_output:
+                assert forbidden not in text, f"{case.student_id} got at something: {forbidden}"
+    assert not (course / "snooped.txt").exists()
+    assert _digest(ROOT / "lib" / "rnnlm") == graded["lib_before"], "a submission changed the library"
+    log = next((course / "logs").rglob("s29_snoop.log")).read_text()
+    assert "namespaces" in log.splitlines()[0]
+
+
+def test_feedback_never_shows_hidden_test_code(graded: dict) -> None:
+    hidden = set()
+    for nb in find_solutions(ROOT / "solutions"):
+        for cell in read_notebook(nb.path).cells:
+            visible, secret = split_hidden(cell.source)
+            shown = {v.strip() for v in visible}
+            hidden |= {s.strip() for s in secret if len(s.strip()) >= 25 and s.strip() not in shown}
+    assert hidden
+    for page in (graded["course"] / "feedback").rglob("*.html"):
+        text = html.unescape(page.read_text(encoding="utf-8"))
+        leaked = [line for line in hidden if line in text]
+        assert not leaked, f"{page}: {leaked[:2]}"
+    partial = next(c for c in graded["cases"] if c.kind == "partial" and c.assignment == "02")
+    page = next((graded["course"] / "feedback" / partial.student_id).rglob("*.html")).read_text()
+    assert "rnnlm-summary" in page and "Status: <b>graded</b>" in page
+
+
+def test_a_second_run_changes_nothing(graded: dict) -> None:
+    course = graded["course"]
+    before = (course / "grades.csv").read_bytes()
+    second = _rnnlm(
+        "grade",
+        str(graded["submissions"]),
+        "--assignment",
+        *ASSIGNMENTS,
+        "--out",
+        str(course),
+        "--workers",
+        "2",
+        *LIMITS,
+    )
+    assert second.returncode == 0, second.stderr
+    assert f"({len(graded['cases']) - 2} unchanged" in second.stdout or "unchanged" in second.stdout
+    assert (course / "grades.csv").read_bytes() == before
+
+
+def test_regrading_in_shards_and_merging_gives_the_same_grades(graded: dict) -> None:
+    root = graded["root"]
+    subset = root / "subset"
+    subset.mkdir()
+    chosen = [c for c in graded["cases"] if c.kind in REGRADE]
+    for case in chosen:
+        os.symlink(graded["submissions"] / case.student_id, subset / case.student_id)
+    shards = []
+    for k in (1, 2):
+        out = root / f"shard{k}"
+        run = _rnnlm(
+            "grade",
+            str(subset),
+            "--assignment",
+            *ASSIGNMENTS,
+            "--out",
+            str(out),
+            "--force",
+            "--shard",
+            f"{k}/2",
+            "--workers",
+            "2",
+            *LIMITS,
+        )
+        assert run.returncode == 0, run.stdout + run.stderr
+        shards.append(out)
+    merged = root / "merged"
+    run = _rnnlm("grade-merge", *map(str, shards), "--out", str(merged))
+    assert run.returncode == 0, run.stdout + run.stderr
+    rows = _rows(merged / "grades.csv")
+    first = graded["rows"]
+    assert set(rows) == {(a, c.student_id) for c in chosen for a in ASSIGNMENTS}
+    for key, row in rows.items():
+        assert row == first[key], f"{key}: {row} != {first[key]}"
+    parts = [set(_rows(s / "grades.csv")) for s in shards]
+    assert parts[0] and parts[1] and not parts[0] & parts[1], "shards split the class without overlap"
+    # the merged gradebook knows every graded submission
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{merged / 'gradebook.db'}") as gb:
+        for (assignment, student), row in rows.items():
+            if row["status"] in ("graded", "needs-manual-grading", "timed-out", "crashed"):
+                sub = gb.find_submission_notebook(row["notebook"], assignment, student)
+                assert float(sub.score) == float(row["score"]), (assignment, student)
