@@ -36,7 +36,14 @@ from typing import Any
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
-from rnnlm.course.notebooks import exercises, find_solutions, graded_cells, read_notebook, strip_outputs
+from rnnlm.course.notebooks import (
+    as_handed_in,
+    exercises,
+    find_solutions,
+    graded_cells,
+    read_notebook,
+    strip_outputs,
+)
 
 # -- the limits the expectations assume (the end-to-end test grades with these) ----------------
 
@@ -158,10 +165,7 @@ class _Assignment:
 
     def correct(self) -> Any:
         """The correct submission: the solution without hidden tests and solution markers."""
-        nb = copy.deepcopy(self.solution)
-        for cell in nb.cells:
-            cell.source = _student_source(cell.source)
-        return strip_outputs(nb)
+        return as_handed_in(self.solution)
 
     def blank(self) -> Any:
         """The released student notebook, as the student got it."""
@@ -215,27 +219,6 @@ def _first_test_id(nb: Any) -> str:
 def _setup_index(nb: Any) -> int:
     """Index of the first code cell (the notebook's imports); free cells go after it."""
     return next(i for i, cell in enumerate(nb.cells) if cell.cell_type == "code")
-
-
-def _student_source(source: str) -> str:
-    """``source`` as a student who solved everything would hand it in: hidden tests and mark schemes
-    removed, ``BEGIN/END SOLUTION`` marker lines removed (the code between them kept). Lines are
-    dropped the way nbgrader's ClearHiddenTests drops them, so a test cell reads exactly as released."""
-    kept: list[str] = []
-    end: str | None = None
-    for line in source.split("\n"):
-        if end is not None:
-            if end in line:
-                end = None
-            continue
-        begin = next((b for b, _ in _HIDDEN_REGIONS if b in line), None)
-        if begin is not None:
-            end = dict(_HIDDEN_REGIONS)[begin]
-            continue
-        if any(marker in line for marker in _SOLUTION_MARKERS):
-            continue
-        kept.append(line)
-    return "\n".join(kept)
 
 
 def _wrong_source(source: str) -> str:
@@ -511,8 +494,15 @@ def make_class(
         nbformat.write(nb, str(path))
         return path
 
-    def add(student_id: str, a: _Assignment, kind: str, status: str, score: float | None, note: str,
-            forbidden: tuple[str, ...] = ()) -> None:
+    def add(
+        student_id: str,
+        a: _Assignment,
+        kind: str,
+        status: str,
+        score: float | None,
+        note: str,
+        forbidden: tuple[str, ...] = (),
+    ) -> None:
         cases.append(Case(student_id, a.assignment, kind, status, score, a.auto_max, note, forbidden))
 
     # 1-9: correct, partial and blank submissions of every notebook
@@ -526,15 +516,27 @@ def make_class(
         last = a.last_answer_id
         solution_cell = a.solution.cells[_index(a.solution, last)]
         nb.cells[_index(nb, last)].source = _wrong_source(solution_cell.source)
-        add(sid, a, "partial", a.ran_status(), a.auto_max - a.points_after(last),
-            f"{last} returns a constant: its tests fail, the rest pass")
+        add(
+            sid,
+            a,
+            "partial",
+            a.ran_status(),
+            a.auto_max - a.points_after(last),
+            f"{last} returns a constant: its tests fail, the rest pass",
+        )
         write_nb(sid, a, nb)
     for n, (nn, a) in enumerate(sorted(nbs.items())):
         sid = f"s{n + 7:02d}_blank_{nn}"
         write_nb(sid, a, a.blank())
-        add(sid, a, "blank", GRADED, 0.0,
+        add(
+            sid,
+            a,
+            "blank",
+            GRADED,
+            0.0,
             "the release untouched: every test fails; unchanged written answers score 0 automatically "
-            "(nbgrader compares their checksum), so nothing waits for a person")
+            "(nbgrader compares their checksum), so nothing waits for a person",
+        )
 
     a = nbs["02"]
     last = a.last_answer_id
@@ -545,14 +547,25 @@ def make_class(
         add(sid, a, kind, status, a.auto_max - lost, note)
 
     # 10-19: cells that never end, eat memory or processes, or end the kernel
-    faulty("s10_infinite_loop", "infinite_loop", _INFINITE_LOOP, TIMED_OUT,
-           f"`while True: pass` atop {last}: the per-cell limit stops it; its tests fail")
+    faulty(
+        "s10_infinite_loop",
+        "infinite_loop",
+        _INFINITE_LOOP,
+        TIMED_OUT,
+        f"`while True: pass` atop {last}: the per-cell limit stops it; its tests fail",
+    )
     ids = _Ids("s11_sleep_forever")
     nb = a.correct()
     nb.cells.append(_free_code(_SLEEP_FOREVER, ids))
     write_nb("s11_sleep_forever", a, nb)
-    add("s11_sleep_forever", a, "sleep_forever", TIMED_OUT, a.auto_max,
-        "a last free cell sleeps 10**6 s: stopped by the per-cell limit after every test passed")
+    add(
+        "s11_sleep_forever",
+        a,
+        "sleep_forever",
+        TIMED_OUT,
+        a.auto_max,
+        "a last free cell sleeps 10**6 s: stopped by the per-cell limit after every test passed",
+    )
 
     ids = _Ids("s12_notebook_timeout")
     nb = a.correct()
@@ -560,18 +573,44 @@ def make_class(
     sleep = f"import time\n\ntime.sleep({NOTEBOOK_TIMEOUT_SLEEP:g})  # under the cell limit"
     nb.cells[at:at] = [_free_code(sleep, ids) for _ in range(NOTEBOOK_TIMEOUT_SLEEPS)]
     write_nb("s12_notebook_timeout", a, nb)
-    add("s12_notebook_timeout", a, "notebook_timeout", TIMED_OUT, a.auto_max - lost,
+    add(
+        "s12_notebook_timeout",
+        a,
+        "notebook_timeout",
+        TIMED_OUT,
+        a.auto_max - lost,
         f"{NOTEBOOK_TIMEOUT_SLEEPS} cells of {NOTEBOOK_TIMEOUT_SLEEP:g} s before {last}: each under "
-        f"{CELL_TIMEOUT} s, together over the notebook's {NOTEBOOK_TIMEOUT} s; the cells after never run")
+        f"{CELL_TIMEOUT} s, together over the notebook's {NOTEBOOK_TIMEOUT} s; the cells after never run",
+    )
 
-    faulty("s13_memory_bomb", "memory_bomb", _MEMORY_BOMB, GRADED,
-           f"allocates 256 MiB blocks atop {last} until MemoryError (memory limit); the kernel survives")
-    faulty("s14_big_alloc", "big_alloc", _BIG_ALLOC, GRADED,
-           f"one 64 GiB bytearray atop {last}: MemoryError; the kernel survives")
-    faulty("s15_fork_bomb", "fork_bomb", _FORK_BOMB, CRASHED,
-           f"os.fork() forever atop {last}: the process limit stops it and the kernel is killed")
-    faulty("s16_sys_exit", "sys_exit", _SYS_EXIT, GRADED,
-           f"sys.exit(3) atop {last}: a cell error (IPython catches SystemExit), the kernel lives on")
+    faulty(
+        "s13_memory_bomb",
+        "memory_bomb",
+        _MEMORY_BOMB,
+        GRADED,
+        f"allocates 256 MiB blocks atop {last} until MemoryError (memory limit); the kernel survives",
+    )
+    faulty(
+        "s14_big_alloc",
+        "big_alloc",
+        _BIG_ALLOC,
+        GRADED,
+        f"one 64 GiB bytearray atop {last}: MemoryError; the kernel survives",
+    )
+    faulty(
+        "s15_fork_bomb",
+        "fork_bomb",
+        _FORK_BOMB,
+        CRASHED,
+        f"os.fork() forever atop {last}: the process limit stops it and the kernel is killed",
+    )
+    faulty(
+        "s16_sys_exit",
+        "sys_exit",
+        _SYS_EXIT,
+        GRADED,
+        f"sys.exit(3) atop {last}: a cell error (IPython catches SystemExit), the kernel lives on",
+    )
     faulty("s17_os_exit", "os_exit", _OS_EXIT, CRASHED, f"os._exit(0) atop {last}: the kernel dies")
     faulty("s18_sigkill", "sigkill", _SIGKILL, CRASHED, f"SIGKILL to itself atop {last}: the kernel dies")
     faulty("s19_sigsegv", "sigsegv", _SIGSEGV, CRASHED, f"reads address 0 atop {last}: segfault")
@@ -589,27 +628,46 @@ def make_class(
     nb = a.correct()
     first_test = _first_test_id(nb)
     locked_md = next(
-        _grade_id(c) for c in nb.cells[_index(nb, first_test) :]
+        _grade_id(c)
+        for c in nb.cells[_index(nb, first_test) :]
         if c.cell_type == "markdown" and _nbgrader(c).get("locked") and not _nbgrader(c).get("grade")
     )
     del nb.cells[_index(nb, first_test)]
     del nb.cells[_index(nb, locked_md)]
     write_nb("s23_deleted_cells", a, nb)
-    add("s23_deleted_cells", a, "deleted_cells", GRADED, a.auto_max,
-        f"test cell {first_test} and markdown {locked_md} deleted: the grader restores them")
+    add(
+        "s23_deleted_cells",
+        a,
+        "deleted_cells",
+        GRADED,
+        a.auto_max,
+        f"test cell {first_test} and markdown {locked_md} deleted: the grader restores them",
+    )
 
     nb = a.correct()
     del nb.cells[_index(nb, last)]
     write_nb("s24_deleted_answer", a, nb)
-    add("s24_deleted_answer", a, "deleted_answer", GRADED, a.auto_max - lost,
-        f"answer cell {last} deleted: the release's stub stands in, its tests fail")
+    add(
+        "s24_deleted_answer",
+        a,
+        "deleted_answer",
+        GRADED,
+        a.auto_max - lost,
+        f"answer cell {last} deleted: the release's stub stands in, its tests fail",
+    )
 
     nb = a.correct()
     moved = nb.cells.pop(_index(nb, first_test))
     nb.cells.insert(0, moved)
     write_nb("s25_moved_cells", a, nb)
-    add("s25_moved_cells", a, "moved_cells", GRADED, a.auto_max,
-        f"test cell {first_test} moved to the top: the grader puts cells back in the source order")
+    add(
+        "s25_moved_cells",
+        a,
+        "moved_cells",
+        GRADED,
+        a.auto_max,
+        f"test cell {first_test} moved to the top: the grader puts cells back in the source order",
+    )
 
     nb = a.correct()
     answers = [e.answer_id for e in exercises(a.solution)]
@@ -620,8 +678,14 @@ def make_class(
         nb.cells[i] = new_markdown_cell(old.source, metadata=copy.deepcopy(old.metadata))
         nb.cells[i]["id"] = old["id"]
     write_nb("s26_retyped_cells", a, nb)
-    add("s26_retyped_cells", a, "retyped_cells", GRADED, a.auto_max,
-        f"answer {retyped_answer} and test {first_test} turned into markdown: the grader retypes them")
+    add(
+        "s26_retyped_cells",
+        a,
+        "retyped_cells",
+        GRADED,
+        a.auto_max,
+        f"answer {retyped_answer} and test {first_test} turned into markdown: the grader retypes them",
+    )
 
     ids = _Ids("s27_duplicated_cells")
     nb = a.correct()
@@ -633,32 +697,57 @@ def make_class(
         twin["id"] = ids()  # Jupyter gives a pasted cell a new id, the metadata comes along
         nb.cells.insert(i + 1, twin)
     write_nb("s27_duplicated_cells", a, nb)
-    add("s27_duplicated_cells", a, "duplicated_cells", GRADED, a.auto_max,
-        f"answer {dup_answer} and test {dup_test} pasted twice (same metadata): the grader keeps one")
+    add(
+        "s27_duplicated_cells",
+        a,
+        "duplicated_cells",
+        GRADED,
+        a.auto_max,
+        f"answer {dup_answer} and test {dup_test} pasted twice (same metadata): the grader keeps one",
+    )
 
     nb = a.correct()
     nb.cells[_index(nb, last)].source = a.stub(last)
     for test_id in exercises(a.solution)[-1].test_ids:
         nb.cells[_index(nb, test_id)].source = 'print("all tests passed")'
     write_nb("s28_edited_tests", a, nb)
-    add("s28_edited_tests", a, "edited_tests", GRADED, a.auto_max - lost,
-        f"{last} left as the stub and its test replaced by a print: the grader restores the test")
+    add(
+        "s28_edited_tests",
+        a,
+        "edited_tests",
+        GRADED,
+        a.auto_max - lost,
+        f"{last} left as the stub and its test replaced by a print: the grader restores the test",
+    )
 
     # 29-32: reaching out, flooding, odd bytes
-    add("s29_snoop", a, "snoop", GRADED, a.auto_max,
+    add(
+        "s29_snoop",
+        a,
+        "snoop",
+        GRADED,
+        a.auto_max,
         "free cells at the top try to read the gradebook, sources, solutions and other students' files, "
         "to write the gradebook, grades.csv and the package, and to connect out; each success prints "
-        f"{LEAK_MARK}", forbidden=(LEAK_MARK,))
+        f"{LEAK_MARK}",
+        forbidden=(LEAK_MARK,),
+    )
     ids = _Ids("s30_huge_output")
     nb = a.correct()
     at = _setup_index(nb) + 1
     # the file first: its verdict must be printed before the flood (the grader may cut later output)
     nb.cells[at:at] = [_free_code(_HUGE_FILE, ids), _free_code(_HUGE_OUTPUT, ids)]
     write_nb("s30_huge_output", a, nb)
-    add("s30_huge_output", a, "huge_output", GRADED, a.auto_max,
+    add(
+        "s30_huge_output",
+        a,
+        "huge_output",
+        GRADED,
+        a.auto_max,
         f"prints {HUGE_OUTPUT_LINES * HUGE_OUTPUT_LINE_CHARS // 10**6} MB and writes a "
         f"{HUGE_FILE_BYTES // 2**30} GiB file (the file-size limit stops it: 'disk full ok')",
-        forbidden=(LEAK_MARK,))
+        forbidden=(LEAK_MARK,),
+    )
 
     ids = _Ids("s31_non_utf8")
     nb = a.correct()
@@ -669,23 +758,41 @@ def make_class(
     raw = path.read_bytes()
     assert raw.count(_NON_UTF8_PLACEHOLDER.encode()) == 1
     path.write_bytes(raw.replace(_NON_UTF8_PLACEHOLDER.encode(), _NON_UTF8_BYTES))
-    add("s31_non_utf8", a, "non_utf8", GRADED, a.auto_max,
-        "a free markdown cell holds bytes that are not UTF-8 (\\xe9 \\xff\\xfe)")
+    add(
+        "s31_non_utf8",
+        a,
+        "non_utf8",
+        GRADED,
+        a.auto_max,
+        "a free markdown cell holds bytes that are not UTF-8 (\\xe9 \\xff\\xfe)",
+    )
 
     ids = _Ids("s32_binary_output")
     nb = a.correct()
     at = _setup_index(nb) + 1
     nb.cells.insert(at, _free_code(_BINARY_OUTPUT, ids))
     write_nb("s32_binary_output", a, nb)
-    add("s32_binary_output", a, "binary_output", GRADED, a.auto_max,
-        "a free cell writes bytes 0-255 to stdout (binary buffer, raw fd 1, and as text)")
+    add(
+        "s32_binary_output",
+        a,
+        "binary_output",
+        GRADED,
+        a.auto_max,
+        "a free cell writes bytes 0-255 to stdout (binary buffer, raw fd 1, and as text)",
+    )
 
     # 33-34: no notebook, bad student id
     (folder("s33_missing") / "README.txt").write_text("I could not get it to work, sorry.\n")
     add("s33_missing", a, "missing", MISSING, None, "a folder with a README and no notebook")
     write_nb("_bad id!", a, a.correct())
-    add("_bad_id_", a, "bad_id", INVALID, None,
-        "a correct notebook in a folder whose name is no student id (even with its characters replaced)")
+    add(
+        "_bad_id_",
+        a,
+        "bad_id",
+        INVALID,
+        None,
+        "a correct notebook in a folder whose name is no student id (even with its characters replaced)",
+    )
 
     # written last, so that it knows every other student's notebook
     ids = _Ids("s29_snoop")

@@ -24,6 +24,7 @@ from synthetic_class import (
     make_class,
 )
 
+from rnnlm.course.intake import sanitise_student_id
 from rnnlm.course.notebooks import SECRET_MARKERS, exercises, graded_cells, read_notebook
 
 #: kind -> text its notebook must contain (the fault was injected).
@@ -41,7 +42,7 @@ FAULTS = {
     "partial": "return 0.0  # wrong",
     "edited_tests": 'print(\\"all tests passed\\")',
     "snoop": "gradebook.db",
-    "huge_output": "print(\\\"x\\\" * 100000)",
+    "huge_output": 'print(\\"x\\" * 100000)',
     "binary_output": "bytes(range(256))",
 }
 
@@ -58,12 +59,21 @@ def synthetic(
         "repo_lib": repo_paths["solutions"].parent / "lib" / "rnnlm",
         "submissions": out,
     }
-    return out, make_class(out, solutions_dir=repo_paths["solutions"], notebooks_dir=repo_paths["notebooks"],
-                           secrets=secrets)
+    return out, make_class(
+        out, solutions_dir=repo_paths["solutions"], notebooks_dir=repo_paths["notebooks"], secrets=secrets
+    )
+
+
+def _folder(out: Path, case: Case) -> Path:
+    """The case's folder: named by its student id, or (the bad-id case) by the raw name the grader
+    turns into that id."""
+    if (out / case.student_id).is_dir():
+        return out / case.student_id
+    return next(p for p in out.iterdir() if sanitise_student_id(p.name) == case.student_id)
 
 
 def _notebook_file(out: Path, case: Case) -> Path | None:
-    files = sorted((out / case.student_id).glob("*.ipynb"))
+    files = sorted(_folder(out, case).glob("*.ipynb"))
     assert len(files) <= 1, f"{case.student_id}: one notebook per student"
     return files[0] if files else None
 
@@ -73,7 +83,9 @@ def test_class_size_ids_and_folders(synthetic: tuple[Path, list[Case]]) -> None:
     assert len(cases) >= 30
     ids = [c.student_id for c in cases]
     assert len(set(ids)) == len(ids), "student ids are unique"
-    assert {p.name for p in out.iterdir()} == set(ids), "one folder per case, nothing else"
+    assert {sanitise_student_id(p.name) for p in out.iterdir()} == set(ids), (
+        "one folder per case, nothing else"
+    )
     kinds = {c.kind for c in cases}
     assert set(FAULTS) <= kinds and {"correct", "blank", "missing", "bad_id", "non_utf8"} <= kinds
 
@@ -104,7 +116,7 @@ def test_submissions_hold_what_the_cases_say(synthetic: tuple[Path, list[Case]])
     for case in cases:
         path = _notebook_file(out, case)
         if case.kind == "missing":
-            assert path is None and (out / case.student_id / "README.txt").exists()
+            assert path is None and (_folder(out, case) / "README.txt").exists()
             continue
         assert path is not None, case.student_id
         raw = path.read_bytes()
@@ -137,8 +149,11 @@ def test_faults_sit_in_the_last_exercise(
     out, cases = synthetic
     source = read_notebook(repo_paths["solutions"] / "02_rnn_forward.ipynb")
     last = exercises(source)[-1]
-    names = [line.split("(")[0][4:] for line in source.cells[last.answer_index].source.splitlines()
-             if line.startswith("def ")]
+    names = [
+        line.split("(")[0][4:]
+        for line in source.cells[last.answer_index].source.splitlines()
+        if line.startswith("def ")
+    ]
     assert names
     for cell in source.cells[: last.answer_index]:
         if cell.cell_type == "code":

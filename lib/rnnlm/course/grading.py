@@ -541,7 +541,7 @@ def grade(
         raise ValueError(f"no submissions in {source}" + (" for this shard" if options.shard else ""))
     workers = options.worker_count(len(tasks))
     settings.limits = replace(
-        options.limits, threads=min(options.limits.threads, max(1, (os.cpu_count() or 1) // workers))
+        options.limits, threads=max(1, (os.cpu_count() or 1) // workers)
     )
     say(f"grading {len(tasks)} submission(s) with {workers} worker(s)")
     rows = _run_all(tasks, workers, say)

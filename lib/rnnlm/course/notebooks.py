@@ -309,14 +309,15 @@ def find_leaks(student_nb: Any, secrets: set[str]) -> list[str]:
 def as_handed_in(nb: Any) -> Any:
     """A copy of the source notebook ``nb`` as a student who wrote the reference answers hands it in:
     hidden tests and mark schemes removed, ``### BEGIN/END SOLUTION`` marker lines dropped (the code
-    between them kept), no outputs. Used for synthetic submissions in tests and benchmarks."""
+    between them kept), no outputs. Lines go the way nbgrader's ClearHiddenTests drops them, so test
+    cells read exactly as released. Used for synthetic submissions in tests and benchmarks."""
     import copy
 
     out = strip_outputs(copy.deepcopy(nb))
     hidden = [region for region in _REGIONS if region[0] != "BEGIN SOLUTION"]
     for cell in out.cells:
         kept, end = [], None
-        for line in cell.source.splitlines():
+        for line in cell.source.split("\n"):
             if end is not None:
                 end = None if end in line else end
                 continue

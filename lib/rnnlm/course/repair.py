@@ -60,7 +60,8 @@ def read_submission(
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
-        cut = " (the file looks cut off)" if exc.pos >= len(text.rstrip()) - 1 else ""
+        stripped = text.rstrip()
+        cut = " (the file looks cut off)" if stripped.startswith("{") and not stripped.endswith("}") else ""
         raise InvalidNotebook(
             f"not a notebook: invalid JSON at line {exc.lineno}, column {exc.colno}{cut}"
         ) from None

@@ -547,6 +547,14 @@ def _timed_out_cells(nb: NotebookNode) -> list[str]:
     return out
 
 
+def _controller(procs_file: str) -> str:
+    """``/sys/fs/cgroup/<controller>/.../cgroup.procs`` -> the controller's name."""
+    parts = Path(procs_file).parts
+    return (
+        parts[4] if len(parts) > 4 and parts[1:4] == ("sys", "fs", "cgroup") else Path(procs_file).parent.name
+    )
+
+
 def isolation_summary(report: dict[str, Any]) -> str:
     """One line saying which guarantees a run had, from the jail's report."""
     if not report:
@@ -559,7 +567,7 @@ def isolation_summary(report: dict[str, Any]) -> str:
     )
     parts.append("capabilities dropped" if report.get("capabilities_dropped") else "same user as the grader")
     cg = report.get("cgroups") or []
-    kinds = sorted({Path(p).parent.parent.name for p in cg})
+    kinds = sorted({_controller(p) for p in cg})
     parts.append(f"cgroups: {', '.join(kinds)}" if kinds else "no cgroups")
     if report.get("rlimit_nproc"):
         parts.append(f"RLIMIT_NPROC {report['rlimit_nproc']}")
