@@ -115,6 +115,21 @@ def test_a_fork_bomb_is_stopped_and_reported() -> None:
     assert errors_of(nb.cells[1]) == ["NotRun"]
 
 
+@needs_namespaces
+def test_without_cgroups_a_fork_bomb_is_still_stopped() -> None:
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(c) for c in ["import os\nwhile True:\n    os.fork()", "print('never')"]
+        ]
+    )
+    settings = sb.SandboxSettings(limits=FAST, cgroups=False)
+    with sb.settings_applied(settings):
+        out, _ = sb.SandboxedExecute().preprocess(nb, {"metadata": {"path": str(Path.cwd())}})
+    outcome = sb.last_outcome()
+    assert outcome.isolation["cgroups"] == [] and outcome.isolation["rlimit_nproc"]
+    assert outcome.status == sb.CRASHED and "more processes than allowed" in outcome.reason
+
+
 def test_output_beyond_the_limit_is_dropped_with_a_note() -> None:
     nb, outcome = run_cells(["for _ in range(2000):\n    print('x' * 1000)", "print('small')"])
     printed = text_of(nb.cells[0])

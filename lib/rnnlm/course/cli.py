@@ -133,7 +133,7 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
         type=float,
         default=None,
         metavar="S",
-        help="wall seconds per cell (default: %(default)s -> 120)",
+        help="wall seconds per cell (default: 120)",
     )
     limits.add_argument(
         "--notebook-timeout",

@@ -99,8 +99,10 @@ def _cgroup_v1_root(controller: str) -> Path | None:
 class _Cgroups:
     """A pids and a memory cgroup (v1) for one sandbox; whichever can be made."""
 
-    def __init__(self, limits: Limits) -> None:
+    def __init__(self, limits: Limits, enabled: bool = True) -> None:
         self.folders: dict[str, Path] = {}
+        if not enabled:
+            return
         name = f"rnnlm-{uuid.uuid4().hex[:12]}"
         settings = {
             "pids": {"pids.max": str(limits.max_processes)},
@@ -196,6 +198,7 @@ class SandboxSettings:
     extra_files: list[str] = field(default_factory=list)  # copied into the scratch folder
     extra_base: str = ""  # extra files keep their path relative to this folder (else: flat)
     namespaces: bool = True  # use namespaces when possible (False: limits only)
+    cgroups: bool = True  # use cgroups when possible (False: RLIMIT_NPROC and a process count)
 
     def to_json(self) -> str:
         data = asdict(self)
@@ -279,7 +282,7 @@ class Sandbox:
                 rel = src.resolve().relative_to(Path(settings.extra_base).resolve())
             (self.stage / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src, self.stage / rel)
-        self.cgroups = _Cgroups(settings.limits)
+        self.cgroups = _Cgroups(settings.limits, settings.cgroups)
         self.spec_path = self.ipc / "spec.json"
         self.report_path = self.ipc / "isolation.json"
         hidden = [str(Path(p).resolve()) for p in settings.hidden] + ["/tmp", "/var/tmp", "/dev/shm"]
@@ -364,9 +367,36 @@ class _Watchdog(threading.Thread):
         self.status = ""
         self._stop_event = threading.Event()
 
+    def _namespace_processes(self) -> int:
+        """Processes in the kernel's PID namespace (0 when unknown): the process-count check where
+        no pids cgroup could be made (RLIMIT_NPROC then makes forks fail; this ends the run)."""
+        km = self.km_holder.get("km")
+        jail = getattr(getattr(getattr(km, "provisioner", None), "process", None), "pid", None)
+        if jail is None:
+            return 0
+        try:
+            reaper = _read(Path(f"/proc/{jail}/task/{jail}/children")).split()[0]
+            namespace = os.readlink(f"/proc/{reaper}/ns/pid")
+            if namespace == os.readlink("/proc/self/ns/pid"):
+                return 0  # not a namespace of its own
+        except (IndexError, OSError):
+            return 0
+        count = 0
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    count += os.readlink(f"/proc/{entry}/ns/pid") == namespace
+                except OSError:
+                    continue
+        return count
+
     def run(self) -> None:
+        watch_processes = "pids" not in self.sandbox.cgroups.folders and sys.platform.startswith("linux")
+        limit = self.sandbox.settings.limits.max_processes
         while not self._stop_event.wait(0.05):
             reason = self.sandbox.cgroups.tripped()
+            if not reason and watch_processes and self._namespace_processes() > max(4, limit // 2):
+                reason = "the submission tried to start more processes than allowed (a fork bomb?)"
             status = CRASHED
             if not reason and time.monotonic() > self.deadline:
                 reason = (
