@@ -98,10 +98,23 @@ def _mount_points() -> list[tuple[str, int]]:
     return out
 
 
+def _under(path: str, roots: list[str]) -> bool:
+    """Whether ``path`` is one of ``roots`` or inside one."""
+    return any(path == root or path.startswith(root.rstrip("/") + "/") for root in roots)
+
+
 def _isolate_filesystem(libc: ctypes.CDLL, spec: dict[str, Any]) -> None:
     """Read-only everything, hide paths, give a fresh sized tmpfs as the working folder."""
     _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
     keep_fds = {path: os.open(path, os.O_RDONLY | os.O_DIRECTORY) for path in spec["writable"]}
+    # what the kernel needs (the interpreter, the library) stays visible even under a hidden folder
+    # (say, a checkout in /tmp): reopened below by descriptors taken now
+    hidden = [p for p in spec["hidden"] if os.path.isdir(p)]
+    visible_fds = {
+        path: os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        for path in sorted(set(spec.get("visible", [])), key=len)
+        if os.path.isdir(path) and _under(path, hidden)
+    }
     stage_fd = os.open(spec["stage"], os.O_RDONLY | os.O_DIRECTORY) if spec.get("stage") else None
     existing = _mount_points()
     # 1. every mount read-only (a bind remount keeps the mount's other flags)
@@ -116,6 +129,16 @@ def _isolate_filesystem(libc: ctypes.CDLL, spec: dict[str, Any]) -> None:
     masks = []
     for path in spec["hidden"]:
         if os.path.isdir(path):
+            _mount(libc, "tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0755")
+            masks.append(path)
+    # 2b. bring back what must stay visible (read-only), then hide again what lies inside it
+    for path, fd in visible_fds.items():
+        os.makedirs(path, exist_ok=True)
+        _mount(libc, f"/proc/self/fd/{fd}", path, None, MS_BIND)
+        _mount(libc, None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+        os.close(fd)
+    for path in hidden:
+        if path not in masks and _under(path, list(visible_fds)) and os.path.isdir(path):
             _mount(libc, "tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0755")
             masks.append(path)
     # 3. the writable folders come back by their open descriptors; the working folder is a fresh tmpfs

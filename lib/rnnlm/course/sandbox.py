@@ -260,6 +260,23 @@ def _kernel_env(settings: SandboxSettings, workdir: str) -> dict[str, str]:
     return env
 
 
+def _needed_paths() -> list[str]:
+    """Folders the kernel needs to see: the interpreter, its environment, the library, the data."""
+    import rnnlm
+
+    paths = {
+        sys.prefix,
+        sys.base_prefix,
+        sys.exec_prefix,
+        str(Path(sys.executable).resolve().parents[1]),
+        str(Path(rnnlm.__file__).resolve().parents[1]),
+    }
+    data = os.environ.get("RNNLM_DATA")
+    if data:
+        paths.add(data)
+    return sorted(str(Path(p).resolve()) for p in paths if p and Path(p).is_dir())
+
+
 class Sandbox:
     """Scratch folders, cgroups and a kernel manager for one notebook run; a context manager."""
 
@@ -290,6 +307,7 @@ class Sandbox:
             "limits": asdict(settings.limits),
             "hidden": sorted(set(hidden)),
             "writable": [str(self.ipc)],
+            "visible": _needed_paths(),
             "workdir": str(self.workdir),
             "stage": str(self.stage),
             "env": _kernel_env(settings, str(self.workdir)),
