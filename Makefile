@@ -27,6 +27,7 @@ release: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/ngram.py
 	$(BIN)/python bench/rnn.py
+	$(BIN)/python bench/grading.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check lib tests bench autograder
