@@ -243,24 +243,26 @@ def _failing_line(exc: BaseException, filename: str, source: str) -> tuple[int |
     return first, text + (" ..." if last > first else "")
 
 
+def _innermost_code(exc: BaseException) -> types.CodeType | None:
+    """The code object of the innermost frame of ``exc``'s traceback (where it was raised)."""
+    tb = exc.__traceback__
+    code = None
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        tb = tb.tb_next
+    return code
+
+
 def _innermost_file(exc: BaseException) -> str:
     """File name of the innermost frame of ``exc``'s traceback."""
-    tb = exc.__traceback__
-    name = ""
-    while tb is not None:
-        name = tb.tb_frame.f_code.co_filename
-        tb = tb.tb_next
-    return name
+    code = _innermost_code(exc)
+    return code.co_filename if code is not None else ""
 
 
 def _raised_in(exc: BaseException) -> str:
     """Name of the function whose frame raised ``exc`` (the innermost frame)."""
-    tb = exc.__traceback__
-    name = ""
-    while tb is not None:
-        name = tb.tb_frame.f_code.co_name
-        tb = tb.tb_next
-    return name
+    code = _innermost_code(exc)
+    return code.co_name if code is not None else ""
 
 
 def run_check(spec: VisibleCheck, namespace: Mapping[str, Any]) -> CheckResult:
