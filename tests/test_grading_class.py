@@ -33,8 +33,7 @@ from synthetic_class import (
     make_class,
 )
 
-from rnnlm.course.feedback import split_hidden
-from rnnlm.course.notebooks import find_solutions, read_notebook
+from rnnlm.course.notebooks import find_solutions, read_notebook, split_hidden
 
 ROOT = Path(__file__).resolve().parents[1]
 RNNLM = [sys.executable, "-m", "rnnlm.cli"]

@@ -8,7 +8,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from rnnlm.course.feedback import HIDDEN_FAILURE, HideHiddenTestFailures, split_hidden
+from rnnlm.course.feedback import HIDDEN_FAILURE, HideHiddenTestFailures
+from rnnlm.course.notebooks import split_hidden
 from rnnlm.course.repair import InvalidNotebook, read_submission, restore_structure
 
 

@@ -14,26 +14,13 @@ from typing import Any
 from nbconvert.preprocessors import Preprocessor
 from nbformat.notebooknode import NotebookNode
 
-_BEGIN, _END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+from rnnlm.course.notebooks import split_hidden
+
+_BEGIN = "### BEGIN HIDDEN TESTS"
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 #: What a student reads for a failed hidden test.
 HIDDEN_FAILURE = "a hidden test failed (its code is not shown); check your answer against the exercise's text"
-
-
-def split_hidden(source: str) -> tuple[list[str], list[str]]:
-    """(visible lines, hidden lines) of a test cell's source."""
-    visible, hidden, inside = [], [], False
-    for line in source.splitlines():
-        if _BEGIN in line:
-            inside = True
-        elif _END in line:
-            inside = False
-        elif inside:
-            hidden.append(line)
-        else:
-            visible.append(line)
-    return visible, hidden
 
 
 def _plain(text: str) -> str:

@@ -356,6 +356,8 @@ def grade_submission(
 def _grade_submission(
     course: NbgraderCourse, nb: SolutionNotebook, submission: Submission, *, force: bool
 ) -> GradeRow:
+    import nbformat
+
     from rnnlm.course import sandbox
     from rnnlm.course.repair import InvalidNotebook, read_submission, restore_structure
 
@@ -396,8 +398,6 @@ def _grade_submission(
         return row
     restored = restore_structure(student_nb, read_notebook(course.release_path(nb)))
     notes += restored.notes
-
-    import nbformat
 
     course.add_student(student)
     submitted = course.submitted_path(nb, student)
@@ -488,7 +488,6 @@ def grade(
     solutions_dir: str | Path,
     config_file: str | Path,
     options: GradingOptions | None = None,
-    force: bool | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> list[GradeRow]:
     """Grade every submission of ``assignments`` in ``submissions`` into the course ``out_dir``.
@@ -499,8 +498,6 @@ def grade(
     When a source notebook changed since the last run, its submissions are all regraded.
     """
     options = options or GradingOptions()
-    if force is not None:
-        options = replace(options, force=force)
     say = progress or (lambda _msg: None)
     if isinstance(assignments, str):
         assignments = [assignments]
@@ -540,9 +537,7 @@ def grade(
     if not tasks:
         raise ValueError(f"no submissions in {source}" + (" for this shard" if options.shard else ""))
     workers = options.worker_count(len(tasks))
-    settings.limits = replace(
-        options.limits, threads=max(1, (os.cpu_count() or 1) // workers)
-    )
+    settings.limits = replace(options.limits, threads=max(1, (os.cpu_count() or 1) // workers))
     say(f"grading {len(tasks)} submission(s) with {workers} worker(s)")
     rows = _run_all(tasks, workers, say)
     by_assignment: dict[str, list[GradeRow]] = {}

@@ -28,6 +28,9 @@ KERNEL_NAME = "python3"
 
 CONFIG_NAME = "nbgrader_config.py"
 
+#: Set for every notebook the tools execute or grade (see :func:`notebook_environment`).
+FAST_ENV = {"RNNLM_FAST": "1", "TQDM_DISABLE": "1"}
+
 _LOG = logging.getLogger("rnnlm.course.nbgrader")
 _LOG.addHandler(logging.NullHandler())
 _LOG.propagate = False
@@ -75,8 +78,7 @@ def notebook_environment() -> Iterator[dict[str, str]]:
         jupyter_path = os.pathsep.join(p for p in (tmp, os.environ.get("JUPYTER_PATH", "")) if p)
         bin_dir = str(Path(sys.executable).parent)
         updates = {
-            "RNNLM_FAST": "1",
-            "TQDM_DISABLE": "1",
+            **FAST_ENV,
             "JUPYTER_PATH": jupyter_path,
             "PATH": os.pathsep.join(p for p in (bin_dir, os.environ.get("PATH", "")) if p),
         }

@@ -237,15 +237,17 @@ def check_grade_ids(nb: Any, assignment: str) -> list[str]:
     return problems
 
 
-def _regions(lines: list[str]) -> tuple[list[str], list[str]]:
-    """Split ``lines`` into (inside a secret region, outside every region); markers are dropped."""
+def _regions(
+    lines: list[str], regions: tuple[tuple[str, str], ...] = _REGIONS
+) -> tuple[list[str], list[str]]:
+    """Split ``lines`` into (inside one of ``regions``, outside them all); marker lines are dropped."""
     inside, outside = [], []
     end: str | None = None
     for line in lines:
         if end is None:
-            begin = next((b for b, e in _REGIONS if b in line), None)
+            begin = next((b for b, e in regions if b in line), None)
             if begin is not None:
-                end = dict(_REGIONS)[begin]
+                end = dict(regions)[begin]
                 continue
             outside.append(line)
         elif end in line:
@@ -253,6 +255,17 @@ def _regions(lines: list[str]) -> tuple[list[str], list[str]]:
         else:
             inside.append(line)
     return inside, outside
+
+
+#: The regions a student never sees at all (solutions are replaced by stubs instead).
+HIDDEN_REGIONS = tuple(r for r in _REGIONS if r[0] != "BEGIN SOLUTION")
+
+
+def split_hidden(source: str) -> tuple[list[str], list[str]]:
+    """(visible lines, hidden lines) of a cell's source: hidden tests and mark schemes are hidden;
+    their marker lines belong to neither."""
+    hidden, visible = _regions(source.split("\n"), HIDDEN_REGIONS)
+    return visible, hidden
 
 
 #: Lines shorter than this (stripped) are too common to prove a leak (``pass``, ``else:``).
@@ -314,17 +327,9 @@ def as_handed_in(nb: Any) -> Any:
     import copy
 
     out = strip_outputs(copy.deepcopy(nb))
-    hidden = [region for region in _REGIONS if region[0] != "BEGIN SOLUTION"]
     for cell in out.cells:
-        kept, end = [], None
-        for line in cell.source.split("\n"):
-            if end is not None:
-                end = None if end in line else end
-                continue
-            begin = next((b for b, e in hidden if b in line), None)
-            if begin is not None:
-                end = dict(hidden)[begin]
-            elif "BEGIN SOLUTION" not in line and "END SOLUTION" not in line:
-                kept.append(line)
-        cell.source = "\n".join(kept)
+        visible, _ = split_hidden(cell.source)
+        cell.source = "\n".join(
+            ln for ln in visible if "BEGIN SOLUTION" not in ln and "END SOLUTION" not in ln
+        )
     return out

@@ -25,13 +25,14 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from nbformat.notebooknode import NotebookNode
 
 from rnnlm.course.jail import SIGNAL_BASE
+from rnnlm.course.nbcourse import FAST_ENV
 
 GiB = 2**30
 MiB = 2**20
@@ -250,8 +251,7 @@ def _kernel_env(settings: SandboxSettings, workdir: str) -> dict[str, str]:
         "OMP_NUM_THREADS": threads,
         "OPENBLAS_NUM_THREADS": threads,
         "MKL_NUM_THREADS": threads,
-        "RNNLM_FAST": "1",
-        "TQDM_DISABLE": "1",
+        **FAST_ENV,
     }
     for key in ("RNNLM_DATA", "JUPYTER_PLATFORM_DIRS", "VIRTUAL_ENV"):
         if os.environ.get(key):
@@ -482,7 +482,7 @@ class SandboxedExecute(_import_execute()):  # type: ignore[misc]
         settings = _SETTINGS
         course_root = _course_root(self.config)
         if course_root and course_root not in settings.hidden:  # also when nbgrader runs this directly
-            settings = SandboxSettings(**{**settings.__dict__, "hidden": [*settings.hidden, course_root]})
+            settings = replace(settings, hidden=[*settings.hidden, course_root])
         limits = settings.limits
         self.execute_retries = 0
         outcome = Outcome()
