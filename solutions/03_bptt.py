@@ -1,70 +1,62 @@
-"""Writes solutions/03_bptt.ipynb, the nbgrader source notebook of notebook 03.
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
 
-The notebook is authored here as Python so that its cells, their nbgrader metadata and the
-exercise code can be read and reviewed as one text. Run it from anywhere::
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb03_intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# # 03 · Backpropagation through time
+#
+# Notebook 02 ran the recurrent network forward: every step reads a word vector $x_t$ and the previous
+# state $h_{t-1}$, and predicts the next word. Now we **train** it. Training needs the gradient of the
+# loss with respect to every weight, and because the same weights are used at every time step, the
+# gradient has to be carried backwards through all the steps: **backpropagation through time** (BPTT).
+#
+# In this notebook you will
+#
+# 1. derive the chain rule through time, and see it drawn on the unrolled network;
+# 2. write a **numeric gradient**, the tool that tells you whether a backward pass is right;
+# 3. write the backward pass of **one step**, then of **a whole sequence**, then of the **embedding lookup**,
+#    checking each against finite differences;
+# 4. cut long texts into chunks: **truncated BPTT**, and measure what it costs;
+# 5. **clip** gradients, train a small RNN language model on real text, follow its loss and perplexity,
+#    and let it **write** at several temperatures;
+# 6. run the **same model in PyTorch** (on a GPU when there is one), check that autograd computes the
+#    same gradients as your NumPy code, and measure the difference in speed.
+#
+# | exercise | you write | points |
+# | --- | --- | --- |
+# | 1 | `numeric_gradient(f, x, h=1e-5)` | 2 |
+# | 2 | `rnn_step_backward(dh_t, cache)` | 3 |
+# | 3 | `rnn_backward(dh, cache, dh_final=None)` | 3 |
+# | 4 | `embedding_backward(dx, cache)` | 2 |
+# | 5 | `clip_grad_norm(grads, max_norm)` | 2 |
+# | 6 | a written answer (section 7) | 2 |
+#
+# **How to work.** In each answer cell, replace `raise NotImplementedError()` with your code; keep the
+# function's name and parameters (they are those of the library `rnnlm.rnn_numpy`). Then run the cell
+# right below it, `rnnlm.check("nb03_rnn_step_backward")` for exercise 2: it runs the exercise's checks
+# and prints `PASSED`, or the first check that fails with a hint, without stopping the notebook. The
+# checks compare your gradients with finite differences and say *which* output is off, by how much, and
+# where. The test cell after it runs the same checks, and more (hidden) tests run when your notebook is
+# graded. The training and PyTorch sections use the library, so they run even before you finish an
+# exercise.
+#
+# *Fast mode.* With the environment variable `RNNLM_FAST=1` the corpus, the model and the training shrink
+# so that the whole notebook runs in well under a minute; the grader always uses it. Without it, expect a
+# few minutes (most of it training).
 
-    .venv/bin/python solutions/_build/nb03.py          # (re)write the notebook
-    .venv/bin/python solutions/_build/nb03.py --check  # exit 1 if the notebook is out of date
-
-The written notebook has no outputs and no execution counts; commit it together with this file.
-"""
-
-from __future__ import annotations
-
-import sys
-
-from nbbuild import NotebookBuilder
-
-nb = NotebookBuilder(3, "03_bptt.ipynb")
-md, code, locked_code, answer, tests, written, add = (
-    nb.md, nb.code, nb.locked_code, nb.answer, nb.tests, nb.written, nb.add
-)
-
-add(md("intro", r"""
-# 03 · Backpropagation through time
-
-Notebook 02 ran the recurrent network forward: every step reads a word vector $x_t$ and the previous
-state $h_{t-1}$, and predicts the next word. Now we **train** it. Training needs the gradient of the
-loss with respect to every weight, and because the same weights are used at every time step, the
-gradient has to be carried backwards through all the steps: **backpropagation through time** (BPTT).
-
-In this notebook you will
-
-1. derive the chain rule through time, and see it drawn on the unrolled network;
-2. write a **numeric gradient**, the tool that tells you whether a backward pass is right;
-3. write the backward pass of **one step**, then of **a whole sequence**, then of the **embedding lookup**,
-   checking each against finite differences;
-4. cut long texts into chunks: **truncated BPTT**, and measure what it costs;
-5. **clip** gradients, train a small RNN language model on real text, follow its loss and perplexity,
-   and let it **write** at several temperatures;
-6. run the **same model in PyTorch** (on a GPU when there is one), check that autograd computes the
-   same gradients as your NumPy code, and measure the difference in speed.
-
-| exercise | you write | points |
-| --- | --- | --- |
-| 1 | `numeric_gradient(f, x, h=1e-5)` | 2 |
-| 2 | `rnn_step_backward(dh_t, cache)` | 3 |
-| 3 | `rnn_backward(dh, cache, dh_final=None)` | 3 |
-| 4 | `embedding_backward(dx, cache)` | 2 |
-| 5 | `clip_grad_norm(grads, max_norm)` | 2 |
-| 6 | a written answer (section 7) | 2 |
-
-**How to work.** In each answer cell, replace `raise NotImplementedError()` with your code; keep the
-function's name and parameters (they are those of the library `rnnlm.rnn_numpy`). Then run the cell
-right below it, `rnnlm.check("nb03_rnn_step_backward")` for exercise 2: it runs the exercise's checks
-and prints `PASSED`, or the first check that fails with a hint, without stopping the notebook. The
-checks compare your gradients with finite differences and say *which* output is off, by how much, and
-where. The test cell after it runs the same checks, and more (hidden) tests run when your notebook is
-graded. The training and PyTorch sections use the library, so they run even before you finish an
-exercise.
-
-*Fast mode.* With the environment variable `RNNLM_FAST=1` the corpus, the model and the training shrink
-so that the whole notebook runs in well under a minute; the grader always uses it. Without it, expect a
-few minutes (most of it training).
-"""))
-
-add(locked_code("setup", r"""
-%matplotlib inline
+# %% nbgrader={"grade": false, "grade_id": "nb03_setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %matplotlib inline
 import math
 import time
 
@@ -79,99 +71,92 @@ FAST = rnnlm.fast_mode()
 SEED = 0
 rng = np.random.default_rng(SEED)
 print(f"rnnlm {rnnlm.__version__}, fast mode: {FAST}")
-"""))
 
-# ---- 1. chain rule through time ------------------------------------------------------------------
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb03_chain_rule", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 1. The chain rule through time
+#
+# In the lecture's notation (column vectors), one step of the network and its loss are
+#
+# $$a_t = W_{hh}\,h_{t-1} + W_{hx}\,x_t + b_h, \qquad h_t = f(a_t), \qquad
+# s_t = W_S\,h_t + b_S, \qquad \hat y_t = \operatorname{softmax}(s_t),$$
+#
+# $$J_t = -\log \hat y_{t,\,w_{t+1}}, \qquad J = \frac{1}{T}\sum_{t=1}^{T} J_t ,$$
+#
+# where $x_t = L_{w_t}$ is the embedding of the word at position $t$, $f$ is tanh (or sigmoid, or ReLU),
+# and $J_t$ is the cross-entropy of predicting the next word $w_{t+1}$.
+#
+# **Shared weights add up.** Unrolled over $T$ steps (figure below), the network is a deep feed-forward
+# network whose layers all use the *same* $W_{hh}$, $W_{hx}$, $b_h$. Think of each step as having its own copy
+# $W_{hh}^{(t)}$; the gradient with respect to the shared matrix is the **sum over the copies**:
+# $\frac{\partial J}{\partial W_{hh}} = \sum_t \frac{\partial J}{\partial W_{hh}^{(t)}}$.
+#
+# **One loss, all its paths.** The loss $J_t$ depends on $W_{hh}$ through $h_t$, which depends on it
+# directly and through $h_{t-1}$, which depends on it directly and through $h_{t-2}$, and so on. The chain
+# rule sums over all these paths:
+#
+# $$\frac{\partial J_t}{\partial W_{hh}} \;=\; \sum_{k=1}^{t}\;
+# \frac{\partial J_t}{\partial h_t}\,
+# \Bigg(\prod_{j=k+1}^{t} \frac{\partial h_j}{\partial h_{j-1}}\Bigg)\,
+# \frac{\partial^{+} h_k}{\partial W_{hh}},
+# \qquad
+# \frac{\partial h_j}{\partial h_{j-1}} = \operatorname{diag}\big(f'(a_j)\big)\,W_{hh},$$
+#
+# where $\partial^{+}$ is the "immediate" derivative of step $k$, with $h_{k-1}$ held fixed. The product
+# of Jacobians is what makes gradients vanish or explode over long distances (notebook 04).
+#
+# **Computing it backwards.** Evaluating every path separately costs $O(T^2)$ steps. BPTT reorders the
+# sums: walk backwards once, carrying $\delta_t = \partial J / \partial h_t$, the gradient of the *total*
+# loss with respect to $h_t$ (through $J_t$ and through every later loss):
+#
+# $$\delta_T = W_S^\top\,\delta s_T, \qquad
+# \delta_t = W_S^\top\,\delta s_t + W_{hh}^\top\big(f'(a_{t+1}) \odot \delta_{t+1}\big),
+# \qquad \delta s_t = \frac{1}{T}\big(\hat y_t - e_{w_{t+1}}\big),$$
+#
+# and at each step, with $\delta a_t = f'(a_t) \odot \delta_t$ (the gradient at the pre-activation),
+#
+# $$\frac{\partial J}{\partial W_{hh}} = \sum_t \delta a_t\, h_{t-1}^\top, \quad
+# \frac{\partial J}{\partial W_{hx}} = \sum_t \delta a_t\, x_t^\top, \quad
+# \frac{\partial J}{\partial b_h} = \sum_t \delta a_t, \quad
+# \frac{\partial J}{\partial x_t} = W_{hx}^\top \delta a_t, \quad
+# \frac{\partial J}{\partial L_w} = \sum_{t:\,w_t = w} \frac{\partial J}{\partial x_t}.$$
+#
+# The derivative $f'(a_t)$ is written through the output $h_t$, which the forward pass keeps:
+# $1 - h_t^2$ for tanh, $h_t(1 - h_t)$ for the sigmoid, $[h_t > 0]$ for ReLU. One backward step therefore
+# mirrors one forward step: it receives the gradient for its output $h_t$ and returns the gradients for
+# its inputs $x_t$ and $h_{t-1}$ and for the weights, which are then summed over the steps. In the figure,
+# black arrows are the forward pass, red dashed arrows the gradients.
 
-add(md("chain_rule", r"""
-## 1. The chain rule through time
-
-In the lecture's notation (column vectors), one step of the network and its loss are
-
-$$a_t = W_{hh}\,h_{t-1} + W_{hx}\,x_t + b_h, \qquad h_t = f(a_t), \qquad
-s_t = W_S\,h_t + b_S, \qquad \hat y_t = \operatorname{softmax}(s_t),$$
-
-$$J_t = -\log \hat y_{t,\,w_{t+1}}, \qquad J = \frac{1}{T}\sum_{t=1}^{T} J_t ,$$
-
-where $x_t = L_{w_t}$ is the embedding of the word at position $t$, $f$ is tanh (or sigmoid, or ReLU),
-and $J_t$ is the cross-entropy of predicting the next word $w_{t+1}$.
-
-**Shared weights add up.** Unrolled over $T$ steps (figure below), the network is a deep feed-forward
-network whose layers all use the *same* $W_{hh}$, $W_{hx}$, $b_h$. Think of each step as having its own copy
-$W_{hh}^{(t)}$; the gradient with respect to the shared matrix is the **sum over the copies**:
-$\frac{\partial J}{\partial W_{hh}} = \sum_t \frac{\partial J}{\partial W_{hh}^{(t)}}$.
-
-**One loss, all its paths.** The loss $J_t$ depends on $W_{hh}$ through $h_t$, which depends on it
-directly and through $h_{t-1}$, which depends on it directly and through $h_{t-2}$, and so on. The chain
-rule sums over all these paths:
-
-$$\frac{\partial J_t}{\partial W_{hh}} \;=\; \sum_{k=1}^{t}\;
-\frac{\partial J_t}{\partial h_t}\,
-\Bigg(\prod_{j=k+1}^{t} \frac{\partial h_j}{\partial h_{j-1}}\Bigg)\,
-\frac{\partial^{+} h_k}{\partial W_{hh}},
-\qquad
-\frac{\partial h_j}{\partial h_{j-1}} = \operatorname{diag}\big(f'(a_j)\big)\,W_{hh},$$
-
-where $\partial^{+}$ is the "immediate" derivative of step $k$, with $h_{k-1}$ held fixed. The product
-of Jacobians is what makes gradients vanish or explode over long distances (notebook 04).
-
-**Computing it backwards.** Evaluating every path separately costs $O(T^2)$ steps. BPTT reorders the
-sums: walk backwards once, carrying $\delta_t = \partial J / \partial h_t$, the gradient of the *total*
-loss with respect to $h_t$ (through $J_t$ and through every later loss):
-
-$$\delta_T = W_S^\top\,\delta s_T, \qquad
-\delta_t = W_S^\top\,\delta s_t + W_{hh}^\top\big(f'(a_{t+1}) \odot \delta_{t+1}\big),
-\qquad \delta s_t = \frac{1}{T}\big(\hat y_t - e_{w_{t+1}}\big),$$
-
-and at each step, with $\delta a_t = f'(a_t) \odot \delta_t$ (the gradient at the pre-activation),
-
-$$\frac{\partial J}{\partial W_{hh}} = \sum_t \delta a_t\, h_{t-1}^\top, \quad
-\frac{\partial J}{\partial W_{hx}} = \sum_t \delta a_t\, x_t^\top, \quad
-\frac{\partial J}{\partial b_h} = \sum_t \delta a_t, \quad
-\frac{\partial J}{\partial x_t} = W_{hx}^\top \delta a_t, \quad
-\frac{\partial J}{\partial L_w} = \sum_{t:\,w_t = w} \frac{\partial J}{\partial x_t}.$$
-
-The derivative $f'(a_t)$ is written through the output $h_t$, which the forward pass keeps:
-$1 - h_t^2$ for tanh, $h_t(1 - h_t)$ for the sigmoid, $[h_t > 0]$ for ReLU. One backward step therefore
-mirrors one forward step: it receives the gradient for its output $h_t$ and returns the gradients for
-its inputs $x_t$ and $h_{t-1}$ and for the weights, which are then summed over the steps. In the figure,
-black arrows are the forward pass, red dashed arrows the gradients.
-"""))
-
-add(code(r"""
+# %%
 plots.unrolled_graph_plot(4, title="Forward (black) and backward (red): the RNN unrolled over four steps")
-"""))
 
-# ---- 2. numeric gradients --------------------------------------------------------------------------
 
-add(md("numeric", r"""
-## 2. Numeric gradients: how to know a backward pass is right
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb03_numeric", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 2. Numeric gradients: how to know a backward pass is right
+#
+# A backward pass is many lines of index-heavy code, and a wrong one still runs, still returns arrays of
+# the right shapes, and may even let the loss go down a little. The reliable test is to compare it with a
+# **finite-difference** estimate. For a scalar function $f$ of an array $x$, change one entry at a time:
+#
+# $$\frac{\partial f}{\partial x_i} \;\approx\; \frac{f(x + h\,e_i) - f(x - h\,e_i)}{2h}.$$
+#
+# This **centred** difference has an error of order $h^2$ (the one-sided
+# $\big(f(x + h e_i) - f(x)\big)/h$ only of order $h$). In float64 with $h = 10^{-5}$ a correct analytic
+# gradient typically agrees to a **relative error** $|a - n| / \max(|a|, |n|)$ of $10^{-8}$ or better;
+# above $10^{-4}$ there is almost certainly a bug. (This is why the NumPy reference code works in
+# float64: in float32 the rounding error of $f$, divided by $h$, would swamp the comparison.)
+#
+# Each entry costs two evaluations of $f$, so we check small models only; what is right for a tiny model
+# is right for a large one.
+#
+# ### Exercise 1 (2 points): `numeric_gradient`
+#
+# Write `numeric_gradient(f, x, h=1e-5)`: `f` takes the array `x` and returns a scalar; return an array
+# of `x`'s shape with the centred difference for every entry. Change `x` **in place**, one entry at a time,
+# and put the original value back afterwards, so that `x` is unchanged when you return, and so that an
+# `f` that reads `x` through a closure (as in `lambda _: model.loss(...)` with `x` a parameter inside the
+# model) sees the change. `np.ndindex(*x.shape)` walks over every index of an array of any shape.
 
-A backward pass is many lines of index-heavy code, and a wrong one still runs, still returns arrays of
-the right shapes, and may even let the loss go down a little. The reliable test is to compare it with a
-**finite-difference** estimate. For a scalar function $f$ of an array $x$, change one entry at a time:
-
-$$\frac{\partial f}{\partial x_i} \;\approx\; \frac{f(x + h\,e_i) - f(x - h\,e_i)}{2h}.$$
-
-This **centred** difference has an error of order $h^2$ (the one-sided
-$\big(f(x + h e_i) - f(x)\big)/h$ only of order $h$). In float64 with $h = 10^{-5}$ a correct analytic
-gradient typically agrees to a **relative error** $|a - n| / \max(|a|, |n|)$ of $10^{-8}$ or better;
-above $10^{-4}$ there is almost certainly a bug. (This is why the NumPy reference code works in
-float64: in float32 the rounding error of $f$, divided by $h$, would swamp the comparison.)
-
-Each entry costs two evaluations of $f$, so we check small models only; what is right for a tiny model
-is right for a large one.
-
-### Exercise 1 (2 points): `numeric_gradient`
-
-Write `numeric_gradient(f, x, h=1e-5)`: `f` takes the array `x` and returns a scalar; return an array
-of `x`'s shape with the centred difference for every entry. Change `x` **in place**, one entry at a time,
-and put the original value back afterwards, so that `x` is unchanged when you return, and so that an
-`f` that reads `x` through a closure (as in `lambda _: model.loss(...)` with `x` a parameter inside the
-model) sees the change. `np.ndindex(*x.shape)` walks over every index of an array of any shape.
-"""))
-
-add(answer("numeric_gradient", r'''
+# %% nbgrader={"grade": false, "grade_id": "nb03_numeric_gradient", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def numeric_gradient(f, x: np.ndarray, h: float = 1e-5) -> np.ndarray:
     """Centred-difference gradient of a scalar function f at x.
 
@@ -194,9 +179,12 @@ def numeric_gradient(f, x: np.ndarray, h: float = 1e-5) -> np.ndarray:
         grad[ix] = (f_plus - f_minus) / (2.0 * h)
     return grad
     ### END SOLUTION
-'''))
 
-add(tests("numeric_gradient_test", 2, r'''
+
+# %%
+rnnlm.check("nb03_numeric_gradient")
+
+# %% nbgrader={"grade": true, "grade_id": "nb03_numeric_gradient_test", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Visible checks: functions whose gradients are known in closed form.
 _x = np.array([[0.3, -1.2, 2.0], [0.5, 1.1, -0.7]])
 _x_before = _x.copy()
@@ -262,16 +250,14 @@ assert np.array_equal(_xr, [1.0, 2.0]), "restore x also when f raises (try/final
 assert np.allclose(numeric_gradient(lambda v: np.asarray(np.sum(v * 2.0)), np.ones(1)), [2.0])
 print("numeric_gradient: hidden tests passed")
 ### END HIDDEN TESTS
-'''))
 
-add(md("numeric_after", r"""
-The library `rnnlm.gradcheck` wraps the same idea: `check_gradient(f, x, analytic)` compares an
-analytic gradient with centred differences and names the **worst entry**; `check_param_gradients` does
-it for every array of a parameter dictionary. Below, $f(W) = \sum_i \tanh\big((Wv)_i\big)$, whose gradient
-is $\big(1 - \tanh^2(Wv)\big)\,v^\top$; then the same gradient with one entry 3 % off.
-"""))
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb03_numeric_after", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# The library `rnnlm.gradcheck` wraps the same idea: `check_gradient(f, x, analytic)` compares an
+# analytic gradient with centred differences and names the **worst entry**; `check_param_gradients` does
+# it for every array of a parameter dictionary. Below, $f(W) = \sum_i \tanh\big((Wv)_i\big)$, whose gradient
+# is $\big(1 - \tanh^2(Wv)\big)\,v^\top$; then the same gradient with one entry 3 % off.
 
-add(code(r"""
+# %%
 v = rng.standard_normal(4)
 W = rng.standard_normal((3, 4))
 f = lambda W_: np.tanh(W_ @ v).sum()  # noqa: E731
@@ -287,40 +273,37 @@ except NotImplementedError:
     print("numeric_gradient is not written yet: finish exercise 1 to compare")
 except Exception as exc:  # keep the notebook running whatever the answer does
     print(f"numeric_gradient raised {type(exc).__name__}: {exc}")
-"""))
 
-# ---- 3. step backward ------------------------------------------------------------------------------
 
-add(md("step_backward", r"""
-## 3. Backward through one step
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb03_step_backward", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 3. Backward through one step
+#
+# The code works with **batches of row vectors**, as in notebook 02: with $B$ sequences at once,
+# `x_t` is (B, D), `h_prev` is (B, H), and one step computes
+#
+# ```python
+# a_t = h_prev @ W_hh.T + x_t @ W_hx.T + b_h      # (B, H)
+# h_t = f(a_t)                                    # (B, H)
+# ```
+#
+# The column-vector formulas of section 1 translate with two rules. A product with a weight matrix in
+# the forward pass becomes, backwards, a product with the same matrix on the *other side* (the shapes
+# tell you which: a gradient for `x_t` must come out (B, D)). A weight's gradient pairs every row of the
+# upstream gradient with the matching row of the weight's input and **sums over the batch**, as the
+# weights are shared by all $B$ sequences; so does the bias.
+#
+# `rnn_step_forward` (notebook 02, imported from the library above) returns `h_t` and a cache, the tuple
+# `(x_t, h_prev, W_hx, W_hh, h_t, act)`. `act` is the activation: `act.name` is `"tanh"`, `"sigmoid"` or
+# `"relu"`, and `act.df(h_t)` returns $f'(a_t)$ computed from the output $h_t$ (for tanh, $1 - h_t^2$).
+#
+# ### Exercise 2 (3 points): `rnn_step_backward`
+#
+# Write `rnn_step_backward(dh_t, cache)`. `dh_t` (B, H) is the gradient of the loss with respect to
+# $h_t$. Return the tuple `(dx_t, dh_prev, dW_hx, dW_hh, db_h)` of gradients with respect to `x_t` (B, D),
+# `h_prev` (B, H), `W_hx` (H, D), `W_hh` (H, H) and `b_h` (H,). Use the activation in the cache (the
+# checks try all three), and do not modify the cache's arrays.
 
-The code works with **batches of row vectors**, as in notebook 02: with $B$ sequences at once,
-`x_t` is (B, D), `h_prev` is (B, H), and one step computes
-
-```python
-a_t = h_prev @ W_hh.T + x_t @ W_hx.T + b_h      # (B, H)
-h_t = f(a_t)                                    # (B, H)
-```
-
-The column-vector formulas of section 1 translate with two rules. A product with a weight matrix in
-the forward pass becomes, backwards, a product with the same matrix on the *other side* (the shapes
-tell you which: a gradient for `x_t` must come out (B, D)). A weight's gradient pairs every row of the
-upstream gradient with the matching row of the weight's input and **sums over the batch**, as the
-weights are shared by all $B$ sequences; so does the bias.
-
-`rnn_step_forward` (notebook 02, imported from the library above) returns `h_t` and a cache, the tuple
-`(x_t, h_prev, W_hx, W_hh, h_t, act)`. `act` is the activation: `act.name` is `"tanh"`, `"sigmoid"` or
-`"relu"`, and `act.df(h_t)` returns $f'(a_t)$ computed from the output $h_t$ (for tanh, $1 - h_t^2$).
-
-### Exercise 2 (3 points): `rnn_step_backward`
-
-Write `rnn_step_backward(dh_t, cache)`. `dh_t` (B, H) is the gradient of the loss with respect to
-$h_t$. Return the tuple `(dx_t, dh_prev, dW_hx, dW_hh, db_h)` of gradients with respect to `x_t` (B, D),
-`h_prev` (B, H), `W_hx` (H, D), `W_hh` (H, H) and `b_h` (H,). Use the activation in the cache (the
-checks try all three), and do not modify the cache's arrays.
-"""))
-
-add(answer("rnn_step_backward", r'''
+# %% nbgrader={"grade": false, "grade_id": "nb03_rnn_step_backward", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def rnn_step_backward(dh_t: np.ndarray, cache: tuple):
     """Backward of one step h_t = f(h_prev @ W_hh.T + x_t @ W_hx.T + b_h).
 
@@ -338,9 +321,12 @@ def rnn_step_backward(dh_t: np.ndarray, cache: tuple):
     db_h = da.sum(axis=0)
     return dx_t, dh_prev, dW_hx, dW_hh, db_h
     ### END SOLUTION
-'''))
 
-add(tests("rnn_step_backward_test", 3, r'''
+
+# %%
+rnnlm.check("nb03_rnn_step_backward")
+
+# %% nbgrader={"grade": true, "grade_id": "nb03_rnn_step_backward_test", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 # Visible checks: your gradients against finite differences of rnn_step_forward (the library's
 # forward step from notebook 02), output by output, for a linear step and for each activation.
 _NAMES = ("dx_t", "dh_prev", "dW_hx", "dW_hh", "db_h")
@@ -430,14 +416,12 @@ _res = _check_step("relu", seed=7, B=4, D=6, H=9)
 assert all(r.ok for r in _res.values()), _failures(_res)
 print("rnn_step_backward: hidden tests passed")
 ### END HIDDEN TESTS
-'''))
 
-add(md("step_after", r"""
-Your step backward, entry by entry against finite differences, for each activation (the cell waits for
-exercise 2). Every bar should sit far below the tolerance line.
-"""))
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb03_step_after", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# Your step backward, entry by entry against finite differences, for each activation (the cell waits for
+# exercise 2). Every bar should sit far below the tolerance line.
 
-add(code(r"""
+# %%
 def step_check(backward, activation, seed=0, B=3, D=4, H=5):
     # worst relative error of each gradient of `backward` for one random step
     r = np.random.default_rng(seed)
@@ -459,33 +443,30 @@ except NotImplementedError:
     print("rnn_step_backward is not written yet: finish exercise 2 to see its check")
 except Exception as exc:  # keep the notebook running whatever the answer does
     print(f"rnn_step_backward raised {type(exc).__name__}: {exc}")
-"""))
 
-# ---- 4. sequence backward -----------------------------------------------------------------------
 
-add(md("sequence_backward", r"""
-## 4. Backward through the whole sequence
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb03_sequence_backward", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 4. Backward through the whole sequence
+#
+# `rnn_forward(x, h0, W_hx, W_hh, b_h)` (notebook 02) runs the step over $T$ positions and returns all the
+# hidden states `h` (B, T, H), where `h[:, t]` is the state after reading `x[:, t]`, and its cache: the
+# list of the $T$ step caches.
+#
+# Going backwards, the gradient that reaches `h[:, t]` has two sources: its own `dh[:, t]`, from the
+# output layer at that position, and what flows back from the next step through $h_{t+1}$ (the
+# `dh_prev` that step $t+1$ returns). That is the recursion for $\delta_t$ of section 1. The weight
+# gradients of the steps are summed, since the weights are shared; `dx[:, t]` is each step's own.
+#
+# ### Exercise 3 (3 points): `rnn_backward`
+#
+# Write `rnn_backward(dh, cache, dh_final=None)`. `dh` (B, T, H) is the gradient of the loss with
+# respect to every hidden state, from the output layer. `dh_final` (B, H), when given, is an *extra*
+# gradient on the final state `h[:, -1]` (for example from a later chunk of text, or from a classifier
+# that reads the last state). Return `(dx (B, T, D), dh0 (B, H), dW_hx (H, D), dW_hh (H, H), db_h (H,))`,
+# `dh0` being the gradient with respect to the initial state. Use your `rnn_step_backward`; loop over the
+# steps backwards.
 
-`rnn_forward(x, h0, W_hx, W_hh, b_h)` (notebook 02) runs the step over $T$ positions and returns all the
-hidden states `h` (B, T, H), where `h[:, t]` is the state after reading `x[:, t]`, and its cache: the
-list of the $T$ step caches.
-
-Going backwards, the gradient that reaches `h[:, t]` has two sources: its own `dh[:, t]`, from the
-output layer at that position, and what flows back from the next step through $h_{t+1}$ (the
-`dh_prev` that step $t+1$ returns). That is the recursion for $\delta_t$ of section 1. The weight
-gradients of the steps are summed, since the weights are shared; `dx[:, t]` is each step's own.
-
-### Exercise 3 (3 points): `rnn_backward`
-
-Write `rnn_backward(dh, cache, dh_final=None)`. `dh` (B, T, H) is the gradient of the loss with
-respect to every hidden state, from the output layer. `dh_final` (B, H), when given, is an *extra*
-gradient on the final state `h[:, -1]` (for example from a later chunk of text, or from a classifier
-that reads the last state). Return `(dx (B, T, D), dh0 (B, H), dW_hx (H, D), dW_hh (H, H), db_h (H,))`,
-`dh0` being the gradient with respect to the initial state. Use your `rnn_step_backward`; loop over the
-steps backwards.
-"""))
-
-add(answer("rnn_backward", r'''
+# %% nbgrader={"grade": false, "grade_id": "nb03_rnn_backward", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def rnn_backward(dh: np.ndarray, cache: list, dh_final: np.ndarray | None = None):
     """Backpropagation through time over a sequence.
 
@@ -508,9 +489,12 @@ def rnn_backward(dh: np.ndarray, cache: list, dh_final: np.ndarray | None = None
         db_h += step_db_h
     return dx, dh_next, dW_hx, dW_hh, db_h
     ### END SOLUTION
-'''))
 
-add(tests("rnn_backward_test", 3, r'''
+
+# %%
+rnnlm.check("nb03_rnn_backward")
+
+# %% nbgrader={"grade": true, "grade_id": "nb03_rnn_backward_test", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 # Visible checks. They run your rnn_backward with the library's rnn_step_backward in place of yours,
 # so that a mistake in exercise 2 costs no points here (and a right answer here shows as right).
 # (A student bundle leaves the library's version out; there yours runs.)
@@ -600,18 +584,16 @@ finally:
     rnn_step_backward = _yours
 print("rnn_backward: hidden tests passed")
 ### END HIDDEN TESTS
-'''))
 
-add(md("flow", r"""
-**How far back does a gradient reach?** Put a gradient on the *last* state only (a loss at step $T$)
-and follow its size back through the steps: at each step it is multiplied by
-$\partial h_t / \partial h_{t-1} = \operatorname{diag}(f'(a_t))\,W_{hh}$. Below, with the library's step
-backward, for recurrent matrices whose singular values all equal $s$ (a scaled random orthogonal
-matrix). With $s < 1$ (and $|f'| \le 1$) the gradient shrinks geometrically: the loss at step $T$ hardly
-tells the early steps anything. With large $s$ it can grow instead. Notebook 04 is about exactly this.
-"""))
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb03_flow", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# **How far back does a gradient reach?** Put a gradient on the *last* state only (a loss at step $T$)
+# and follow its size back through the steps: at each step it is multiplied by
+# $\partial h_t / \partial h_{t-1} = \operatorname{diag}(f'(a_t))\,W_{hh}$. Below, with the library's step
+# backward, for recurrent matrices whose singular values all equal $s$ (a scaled random orthogonal
+# matrix). With $s < 1$ (and $|f'| \le 1$) the gradient shrinks geometrically: the loss at step $T$ hardly
+# tells the early steps anything. With large $s$ it can grow instead. Notebook 04 is about exactly this.
 
-add(code(r"""
+# %%
 def gradient_flow(s, T=40, B=1, D=8, H=32, seed=SEED):
     # ||dJ_T / dh_t|| for t = 1..T, for an RNN whose W_hh has all singular values equal to s
     r = np.random.default_rng(seed)
@@ -628,29 +610,26 @@ def gradient_flow(s, T=40, B=1, D=8, H=32, seed=SEED):
 
 plots.gradient_flow_plot({f"s = {s}": gradient_flow(s) for s in (0.5, 1.0, 2.0, 4.0)}, truncate=10,
                          title="The gradient of the last loss, back through 40 steps (tanh RNN)")
-"""))
 
-# ---- 5. embeddings -------------------------------------------------------------------------------
 
-add(md("embedding", r"""
-## 5. Backward through the embedding lookup
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb03_embedding", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 5. Backward through the embedding lookup
+#
+# The first layer is a lookup: `x[b, t] = L[ids[b, t]]`. Its gradient with respect to the embedding matrix
+# $L$ (V, D) sends each `dx[b, t]` back to the row of the token that was looked up, and every other row
+# gets zero. A token that occurs several times in the batch gets the **sum** of all its gradients
+# ($\partial J / \partial L_w = \sum_{t:\,w_t = w} \partial J / \partial x_t$).
+#
+# Careful: NumPy's fancy-index assignment `dL[ids] += dx` does **not** accumulate repeated indices (each
+# repeated row is written once, with one of the values). `np.add.at(array, indices, values)` does.
+#
+# ### Exercise 4 (2 points): `embedding_backward`
+#
+# Write `embedding_backward(dx, cache)`: `dx` (B, T, D) is the gradient with respect to the looked-up
+# vectors and `cache` is what `embedding_forward(ids, L)` returned, the tuple `(ids, L.shape, L.dtype)`.
+# Return `dL`, an array of shape `L.shape` and dtype `L.dtype`.
 
-The first layer is a lookup: `x[b, t] = L[ids[b, t]]`. Its gradient with respect to the embedding matrix
-$L$ (V, D) sends each `dx[b, t]` back to the row of the token that was looked up, and every other row
-gets zero. A token that occurs several times in the batch gets the **sum** of all its gradients
-($\partial J / \partial L_w = \sum_{t:\,w_t = w} \partial J / \partial x_t$).
-
-Careful: NumPy's fancy-index assignment `dL[ids] += dx` does **not** accumulate repeated indices (each
-repeated row is written once, with one of the values). `np.add.at(array, indices, values)` does.
-
-### Exercise 4 (2 points): `embedding_backward`
-
-Write `embedding_backward(dx, cache)`: `dx` (B, T, D) is the gradient with respect to the looked-up
-vectors and `cache` is what `embedding_forward(ids, L)` returned, the tuple `(ids, L.shape, L.dtype)`.
-Return `dL`, an array of shape `L.shape` and dtype `L.dtype`.
-"""))
-
-add(answer("embedding_backward", r'''
+# %% nbgrader={"grade": false, "grade_id": "nb03_embedding_backward", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def embedding_backward(dx: np.ndarray, cache: tuple) -> np.ndarray:
     """Gradient of the lookup x[b, t] = L[ids[b, t]] with respect to L.
 
@@ -664,9 +643,12 @@ def embedding_backward(dx: np.ndarray, cache: tuple) -> np.ndarray:
     np.add.at(dL, ids, dx)
     return dL
     ### END SOLUTION
-'''))
 
-add(tests("embedding_backward_test", 2, r'''
+
+# %%
+rnnlm.check("nb03_embedding_backward")
+
+# %% nbgrader={"grade": true, "grade_id": "nb03_embedding_backward_test", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Visible checks: finite differences of the lookup, with repeated tokens and unused rows.
 _L = np.random.default_rng(3).standard_normal((7, 3))
 _ids = np.array([[1, 4, 1, 1], [0, 4, 6, 2]])  # token 1 three times, token 4 twice, 3 and 5 never
@@ -708,21 +690,17 @@ _, _ch = embedding_forward(np.array([[0, 0]]), np.zeros((2, 3), dtype=np.float32
 assert embedding_backward(np.ones((1, 2, 3), dtype=np.float32), _ch).dtype == np.float32
 print("embedding_backward: hidden tests passed")
 ### END HIDDEN TESTS
-'''))
 
-# ---- 6. the whole model --------------------------------------------------------------------------
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb03_whole_model", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 6. The whole model, checked
+#
+# The library's `RNNLM` chains the pieces: embedding, recurrence, output layer (`temporal_affine_*`),
+# softmax cross-entropy (notebook 02), and their backward passes in reverse order.
+# `RNNLM.loss(x_ids, y_ids)` returns the mean loss, the gradient of every parameter and the last state.
+# `check_param_gradients` checks every parameter of a tiny model at once. Then we plant a classic bug,
+# a transposed `W_hh` gradient, to see what a failed check says.
 
-add(md("whole_model", r"""
-## 6. The whole model, checked
-
-The library's `RNNLM` chains the pieces: embedding, recurrence, output layer (`temporal_affine_*`),
-softmax cross-entropy (notebook 02), and their backward passes in reverse order.
-`RNNLM.loss(x_ids, y_ids)` returns the mean loss, the gradient of every parameter and the last state.
-`check_param_gradients` checks every parameter of a tiny model at once. Then we plant a classic bug,
-a transposed `W_hh` gradient, to see what a failed check says.
-"""))
-
-add(code(r"""
+# %%
 tiny = RNNLM(vocab_size=11, embed_dim=4, hidden_dim=6, seed=SEED)
 x_ids, y_ids = rng.integers(0, 11, (3, 5)), rng.integers(0, 11, (3, 5))
 loss, grads, _ = tiny.loss(x_ids, y_ids)
@@ -735,14 +713,13 @@ print(planted["W_hh"])
 errors = {name: r.max_rel_error for name, r in results.items()}
 errors["W_hh (transposed)"] = planted["W_hh"].max_rel_error
 plots.gradient_check_plot(errors, title="Every gradient of the library's RNNLM, and one planted bug")
-"""))
 
-add(md("whole_model_yours", r"""
-And with **your** backward passes in the chain (the library's forward and output layer around them).
-This is the whole of BPTT for a language model; it waits for exercises 2 to 4.
-"""))
 
-add(code(r"""
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb03_whole_model_yours", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# And with **your** backward passes in the chain (the library's forward and output layer around them).
+# This is the whole of BPTT for a language model; it waits for exercises 2 to 4.
+
+# %%
 def loss_and_grads(model, x_ids, y_ids):
     # the model's loss, with the recurrent and embedding backward passes of exercises 2 to 4
     p = model.params
@@ -763,38 +740,32 @@ except NotImplementedError:
     print("not all of rnn_step_backward, rnn_backward and embedding_backward are written yet")
 except Exception as exc:  # keep the notebook running whatever the answers do
     print(f"your backward pass raised {type(exc).__name__}: {exc}")
-"""))
 
-# ---- 7. truncated BPTT ------------------------------------------------------------------------------
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb03_tbptt", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 7. Truncated BPTT
+#
+# A corpus is one long stream of tokens. Backpropagating through all of it at once would need the cache
+# of every step (memory grows with the text) and would update the weights once per pass over the data.
+# **Truncated BPTT** cuts the stream into **chunks of $k$ steps**:
+#
+# - the **forward** pass is exact: each chunk starts from the last hidden state of the previous chunk
+#   (the state is *carried*), so the network still reads the text as one sequence;
+# - the **backward** pass stops at the chunk's first step: the carried state is treated as a constant,
+#   so no gradient flows into the previous chunk. Each chunk gives one update.
+#
+# In the picture, the forward arrows still cross the chunk boundaries; the backward ones do not.
 
-add(md("tbptt", r"""
-## 7. Truncated BPTT
-
-A corpus is one long stream of tokens. Backpropagating through all of it at once would need the cache
-of every step (memory grows with the text) and would update the weights once per pass over the data.
-**Truncated BPTT** cuts the stream into **chunks of $k$ steps**:
-
-- the **forward** pass is exact: each chunk starts from the last hidden state of the previous chunk
-  (the state is *carried*), so the network still reads the text as one sequence;
-- the **backward** pass stops at the chunk's first step: the carried state is treated as a constant,
-  so no gradient flows into the previous chunk. Each chunk gives one update.
-
-In the picture, the forward arrows still cross the chunk boundaries; the backward ones do not.
-"""))
-
-add(code(r"""
+# %%
 plots.unrolled_graph_plot(6, truncate=3, title="Truncated BPTT with chunks of k = 3 steps")
-"""))
 
-add(md("corpus", r"""
-To measure what truncation costs, and then to train, we need text. The cell below takes Tiny
-Shakespeare when it is in your data directory (else the Penn Treebank, else the kit's embedded corpus)
-and reads it **character by character**: the model is the same as for words, but with about 60 symbols
-instead of 10,000 words, so the output layer is cheap enough for NumPy to train in seconds. Each line
-of text ends with the token `<eos>`.
-"""))
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb03_corpus", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# To measure what truncation costs, and then to train, we need text. The cell below takes Tiny
+# Shakespeare when it is in your data directory (else the Penn Treebank, else the kit's embedded corpus)
+# and reads it **character by character**: the model is the same as for words, but with about 60 symbols
+# instead of 10,000 words, so the output layer is cheap enough for NumPy to train in seconds. Each line
+# of text ends with the token `<eos>`.
 
-add(locked_code("load_corpus", r"""
+# %% nbgrader={"grade": false, "grade_id": "nb03_load_corpus", "locked": true, "schema_version": 3, "solution": false, "task": false}
 CORPUS = next((name for name in ("tinyshakespeare", "ptb") if data.available(name)), "embedded")
 LEVEL = "word" if CORPUS == "embedded" else "char"
 splits = data.load_corpus(CORPUS, fast=FAST, level=LEVEL)
@@ -811,17 +782,16 @@ def decode(ids):
 print(f"corpus {CORPUS} ({LEVEL} level): V = {V}; train {len(train_stream):,}, valid {len(valid_stream):,}, "
       f"test {len(test_stream):,} tokens")
 print(decode(train_stream[:300]))
-"""))
 
-add(md("truncation_cost", r"""
-Take 4 rows of 48 tokens and compute the gradient twice: with full BPTT over all 48 steps, and with
-chunks of $k$ steps, carrying the state, each chunk's gradient weighted by its share of the positions.
-The summed **losses agree** for every $k$ (the forward pass is exact); the gradients of the recurrent
-weights and embeddings do not, except at $k = 48$. The output layer's gradients ($W_S$, $b_S$) are exact
-for every $k$: they never pass through time.
-"""))
 
-add(code(r"""
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb03_truncation_cost", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# Take 4 rows of 48 tokens and compute the gradient twice: with full BPTT over all 48 steps, and with
+# chunks of $k$ steps, carrying the state, each chunk's gradient weighted by its share of the positions.
+# The summed **losses agree** for every $k$ (the forward pass is exact); the gradients of the recurrent
+# weights and embeddings do not, except at $k = 48$. The output layer's gradients ($W_S$, $b_S$) are exact
+# for every $k$: they never pass through time.
+
+# %%
 def truncated_gradients(model, x, y, k):
     # (loss, grads) of a (B, T) batch computed in chunks of k steps, the state carried between chunks
     T = x.shape[1]
@@ -854,59 +824,54 @@ print("relative error ||g_k - g|| / ||g|| of W_hh:", ", ".join(f"k={k}: {e:.2f}"
                                                           for k, e in zip(LENGTHS, fresh_errors["W_hh"])))
 print(f"W_S and b_S: at most {max(max(v) for v in output_layer.values()):.0e} for every k (rounding)")
 plots.truncation_error_plot(LENGTHS, fresh_errors, title="Truncated against full BPTT (an untrained model)")
-"""))
 
-add(md("written_question", r"""
-### Exercise 6 (2 points, graded by hand): what truncation gives up
 
-Answer in a few sentences, using the two figures of this section and the gradient-flow figure of
-section 4:
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb03_written_question", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ### Exercise 6 (2 points, graded by hand): what truncation gives up
+#
+# Answer in a few sentences, using the two figures of this section and the gradient-flow figure of
+# section 4:
+#
+# 1. Truncated BPTT computes the forward pass exactly but not the gradient. Which dependencies can a
+#    model trained with chunks of $k$ steps still *use* when it predicts, and which can it hardly *learn*?
+# 2. Why does the truncation error shrink as $k$ grows, and why would it shrink faster for a network whose
+#    gradients vanish quickly? What do you pay for a larger $k$?
+#
+# Write your answer in the cell below.
 
-1. Truncated BPTT computes the forward pass exactly but not the gradient. Which dependencies can a
-   model trained with chunks of $k$ steps still *use* when it predicts, and which can it hardly *learn*?
-2. Why does the truncation error shrink as $k$ grows, and why would it shrink faster for a network whose
-   gradients vanish quickly? What do you pay for a larger $k$?
+# %% [markdown] nbgrader={"grade": true, "grade_id": "nb03_written_answer", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
+# 1. The state is carried across chunks, so at prediction time the hidden state can hold information
+#    from any distance, and it is used. But no gradient crosses a chunk boundary, so the weights are never
+#    told how a choice made more than $k$ steps before a loss affected it: dependencies longer than
+#    about $k$ steps get no direct learning signal. Shorter ones (within a chunk) are learned as with full
+#    BPTT. (Long dependencies may still be picked up indirectly, if they help at short range too.)
+# 2. The truncated gradient drops exactly the paths of the chain rule that span more than the distance to
+#    the chunk start, i.e. the terms with products of more than about $k$ Jacobians
+#    $\mathrm{diag}(f'(a_j))\,W_{hh}$. Every larger $k$ keeps more of them. When gradients vanish, those
+#    long products are tiny anyway, so dropping them changes little and the error falls quickly with $k$.
+#    A larger $k$ costs memory (caches of $k$ steps per row), fewer updates per pass over the data, and, if
+#    gradients explode, larger and less stable gradients (hence clipping, next section).
 
-Write your answer in the cell below.
-"""))
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb03_clipping", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 8. Clipping, and training on real text
+#
+# When the Jacobian products grow instead of shrinking (the $s = 4$ curve of section 4), one chunk can
+# produce an enormous gradient, and one step of gradient descent then throws the weights far away: the
+# loss jumps, or becomes NaN. **Gradient norm clipping** (Pascanu, Mikolov and Bengio, 2013) caps the
+# step: treat all the gradient arrays together as one vector $g$, and if its length $\|g\|$ exceeds a
+# threshold, shrink it to that length without changing its direction:
+#
+# $$g \;\leftarrow\; g \cdot \frac{\text{max\_norm}}{\|g\|} \quad\text{if } \|g\| > \text{max\_norm}.$$
+#
+# ### Exercise 5 (2 points): `clip_grad_norm`
+#
+# Write `clip_grad_norm(grads, max_norm)`: `grads` is a dict name -> array (like `RNNLM.loss` returns).
+# $\|g\|$ is the **global** norm, the square root of the sum of the squares of *all* entries of *all*
+# arrays. Return a pair: a **new** dict with the (possibly) scaled arrays, leaving the input dict and its
+# arrays unchanged, and the norm **before** clipping, as a float. Raise a `ValueError` if a gradient holds
+# NaN or infinity (the norm is then not finite) or if `max_norm` is not a positive number.
 
-add(written("written_answer", 2, r"""
-1. The state is carried across chunks, so at prediction time the hidden state can hold information
-   from any distance, and it is used. But no gradient crosses a chunk boundary, so the weights are never
-   told how a choice made more than $k$ steps before a loss affected it: dependencies longer than
-   about $k$ steps get no direct learning signal. Shorter ones (within a chunk) are learned as with full
-   BPTT. (Long dependencies may still be picked up indirectly, if they help at short range too.)
-2. The truncated gradient drops exactly the paths of the chain rule that span more than the distance to
-   the chunk start, i.e. the terms with products of more than about $k$ Jacobians
-   $\mathrm{diag}(f'(a_j))\,W_{hh}$. Every larger $k$ keeps more of them. When gradients vanish, those
-   long products are tiny anyway, so dropping them changes little and the error falls quickly with $k$.
-   A larger $k$ costs memory (caches of $k$ steps per row), fewer updates per pass over the data, and, if
-   gradients explode, larger and less stable gradients (hence clipping, next section).
-"""))
-
-# ---- 8. clipping and training ---------------------------------------------------------------------
-
-add(md("clipping", r"""
-## 8. Clipping, and training on real text
-
-When the Jacobian products grow instead of shrinking (the $s = 4$ curve of section 4), one chunk can
-produce an enormous gradient, and one step of gradient descent then throws the weights far away: the
-loss jumps, or becomes NaN. **Gradient norm clipping** (Pascanu, Mikolov and Bengio, 2013) caps the
-step: treat all the gradient arrays together as one vector $g$, and if its length $\|g\|$ exceeds a
-threshold, shrink it to that length without changing its direction:
-
-$$g \;\leftarrow\; g \cdot \frac{\text{max\_norm}}{\|g\|} \quad\text{if } \|g\| > \text{max\_norm}.$$
-
-### Exercise 5 (2 points): `clip_grad_norm`
-
-Write `clip_grad_norm(grads, max_norm)`: `grads` is a dict name -> array (like `RNNLM.loss` returns).
-$\|g\|$ is the **global** norm, the square root of the sum of the squares of *all* entries of *all*
-arrays. Return a pair: a **new** dict with the (possibly) scaled arrays, leaving the input dict and its
-arrays unchanged, and the norm **before** clipping, as a float. Raise a `ValueError` if a gradient holds
-NaN or infinity (the norm is then not finite) or if `max_norm` is not a positive number.
-"""))
-
-add(answer("clip_grad_norm", r'''
+# %% nbgrader={"grade": false, "grade_id": "nb03_clip_grad_norm", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def clip_grad_norm(grads: dict, max_norm: float) -> tuple[dict, float]:
     """Global norm clipping: scale every array by max_norm / ||g|| when ||g|| > max_norm.
 
@@ -925,9 +890,12 @@ def clip_grad_norm(grads: dict, max_norm: float) -> tuple[dict, float]:
     scale = max_norm / norm if norm > max_norm else 1.0
     return {name: g * scale for name, g in grads.items()}, norm
     ### END SOLUTION
-'''))
 
-add(tests("clip_grad_norm_test", 2, r'''
+
+# %%
+rnnlm.check("nb03_clip_grad_norm")
+
+# %% nbgrader={"grade": true, "grade_id": "nb03_clip_grad_norm_test", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Visible checks with hand-made gradients whose norms are easy: sqrt(3^2 + 4^2) = 5.
 _grads = {"W": np.array([[3.0, 0.0]]), "b": np.array([4.0])}
 _before = {k: v.copy() for k, v in _grads.items()}
@@ -996,16 +964,14 @@ for _bad_m in (0.0, -1.0, float("nan")):
         raise AssertionError(f"max_norm={_bad_m} should raise ValueError")
 print("clip_grad_norm: hidden tests passed")
 ### END HIDDEN TESTS
-'''))
 
-add(md("loop", r"""
-**The training loop, written out.** The stream is cut into $B$ contiguous rows (`data.batchify`), read
-$T$ steps at a time (`data.bptt_batches`); the last state of one chunk is the initial state of the next.
-Each chunk: loss and gradients, clip, one step of gradient descent. (This uses the library's
-`clip_grad_norm`, so it runs whatever your exercise 5 does.)
-"""))
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb03_loop", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# **The training loop, written out.** The stream is cut into $B$ contiguous rows (`data.batchify`), read
+# $T$ steps at a time (`data.bptt_batches`); the last state of one chunk is the initial state of the next.
+# Each chunk: loss and gradients, clip, one step of gradient descent. (This uses the library's
+# `clip_grad_norm`, so it runs whatever your exercise 5 does.)
 
-add(code(r"""
+# %%
 B, T = 32, 32  # rows, steps per chunk (the truncation length)
 D, H = (32, 64) if FAST else (48, 128)  # embedding and hidden sizes
 LR, CLIP = 1.0, 5.0
@@ -1021,17 +987,15 @@ for step, (x, y) in enumerate(data.bptt_batches(data.batchify(train_stream, B), 
               f"gradient norm {norm:.2f}{' (clipped)' if norm > CLIP else ''}")
     if step == 25:
         break
-"""))
 
-add(md("train", r"""
-`rnnlm.rnn_numpy.train_numpy` is that loop with epochs around it: each epoch starts at a random offset
-in the text, measures the validation perplexity at its end, and halves the learning rate when the
-validation perplexity stops improving. We train a fresh model and follow the **loss** (mean
-cross-entropy, nats per token) and the **perplexity** $= e^{J}$ on the training and validation text. Two
-references: the uniform model ($V$) and a unigram model (the symbols' frequencies, no context at all).
-"""))
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb03_train", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# `rnnlm.rnn_numpy.train_numpy` is that loop with epochs around it: each epoch starts at a random offset
+# in the text, measures the validation perplexity at its end, and halves the learning rate when the
+# validation perplexity stops improving. We train a fresh model and follow the **loss** (mean
+# cross-entropy, nats per token) and the **perplexity** $= e^{J}$ on the training and validation text. Two
+# references: the uniform model ($V$) and a unigram model (the symbols' frequencies, no context at all).
 
-add(code(r"""
+# %%
 EPOCHS = 5 if FAST else 10
 model = RNNLM(V, D, H, seed=SEED)
 print(model)
@@ -1046,67 +1010,56 @@ print(f"{EPOCHS} epochs in {numpy_seconds:.1f} s; test perplexity {numpy_test_pp
       f"(unigram {unigram_ppl:.2f}, uniform {V})")
 plots.training_curves_plot({"NumPy RNN": history.as_dict()}, references=REFERENCES,
                            title=f"Training a {H}-unit RNN on {CORPUS} with truncated BPTT (T = {T})")
-"""))
 
-add(md("truncation_trained", r"""
-Back to truncation, with the trained model: how far from the full gradient are truncated gradients
-now? Training tends to shape the recurrence so that most of what matters is short-range, but the
-error falls only gradually with $k$: truncation is an approximation, not a free lunch.
-"""))
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb03_truncation_trained", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# Back to truncation, with the trained model: how far from the full gradient are truncated gradients
+# now? Training tends to shape the recurrence so that most of what matters is short-range, but the
+# error falls only gradually with $k$: truncation is an approximation, not a free lunch.
 
-add(code(r"""
+# %%
 trained_errors = truncation_errors(model, x_probe, y_probe, LENGTHS, names=("W_hh",))
 plots.truncation_error_plot(LENGTHS, {"W_hh, untrained": fresh_errors["W_hh"],
                                       "W_hh, trained": trained_errors["W_hh"]},
                             title="Truncated against full BPTT, before and after training")
-"""))
 
-# ---- 9. sampling ----------------------------------------------------------------------------------
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb03_sampling", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 9. Letting the model write
+#
+# To generate, feed the model a prompt, draw the next symbol from its prediction $\hat y_t$, feed that
+# symbol back in, and repeat. The **temperature** $\tau$ reshapes the prediction before drawing:
+# $\operatorname{softmax}(s_t / \tau)$. Low temperatures sharpen it towards the single likeliest symbol
+# (safe, repetitive text); high temperatures flatten it towards uniform (creative, then random). First the
+# distribution after the prompt at three temperatures, then samples.
 
-add(md("sampling", r"""
-## 9. Letting the model write
-
-To generate, feed the model a prompt, draw the next symbol from its prediction $\hat y_t$, feed that
-symbol back in, and repeat. The **temperature** $\tau$ reshapes the prediction before drawing:
-$\operatorname{softmax}(s_t / \tau)$. Low temperatures sharpen it towards the single likeliest symbol
-(safe, repetitive text); high temperatures flatten it towards uniform (creative, then random). First the
-distribution after the prompt at three temperatures, then samples.
-"""))
-
-add(code(r"""
+# %%
 PROMPTS = {"tinyshakespeare": list("ROMEO:") + [vocab.eos_token], "ptb": list("the company said ")}
 prompt = PROMPTS.get(CORPUS, splits["valid"][0][:3])
 prompt_ids = vocab.encode(prompt)
 scores, _ = model.forward(prompt_ids[None])  # (1, T0, V): the prediction after the prompt is the last
 plots.temperature_plot(scores[0, -1], [0.5, 1.0, 2.0], labels=vocab.itos, top=12,
                        title=f"The next symbol after {decode(prompt_ids)!r}")
-"""))
 
-add(code(r"""
+# %%
 N_SAMPLE = 200 if FAST else 500
 for temperature in (0.3, 0.7, 1.0, 1.5):
     ids = model.sample(N_SAMPLE, start_ids=prompt_ids, rng=SEED, temperature=temperature)
     print(f"----- temperature {temperature} -----")
     print(decode(prompt_ids) + decode(ids))
-"""))
 
-# ---- 10. PyTorch -----------------------------------------------------------------------------------
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb03_torch", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 10. The same model in PyTorch
+#
+# `rnnlm.rnn_torch.RNNLM` is the same network with the same parameter names and layout (`L`, `W_hx`, `W_hh`,
+# `b_h`, `W_S`, `b_S`), so weights copy both ways. Its gradients come from **autograd**, which records the
+# forward computation and runs the chain rule backwards, the BPTT of this notebook done automatically.
+# It has two forward paths: `"explicit"`, a Python loop over time that reads like the NumPy code, and
+# `"fast"`, PyTorch's fused `nn.RNN` (cuDNN on an NVIDIA GPU). `rnnlm.device()` picks a GPU when there is
+# one (CUDA, then Apple's MPS), else the CPU.
+#
+# First, **agreement**: copy the trained NumPy weights into PyTorch (float64, so that the comparison is
+# meaningful), compute the loss and gradients of one batch both ways, and compare, gradient by gradient.
 
-add(md("torch", r"""
-## 10. The same model in PyTorch
-
-`rnnlm.rnn_torch.RNNLM` is the same network with the same parameter names and layout (`L`, `W_hx`, `W_hh`,
-`b_h`, `W_S`, `b_S`), so weights copy both ways. Its gradients come from **autograd**, which records the
-forward computation and runs the chain rule backwards, the BPTT of this notebook done automatically.
-It has two forward paths: `"explicit"`, a Python loop over time that reads like the NumPy code, and
-`"fast"`, PyTorch's fused `nn.RNN` (cuDNN on an NVIDIA GPU). `rnnlm.device()` picks a GPU when there is
-one (CUDA, then Apple's MPS), else the CPU.
-
-First, **agreement**: copy the trained NumPy weights into PyTorch (float64, so that the comparison is
-meaningful), compute the loss and gradients of one batch both ways, and compare, gradient by gradient.
-"""))
-
-add(code(r"""
+# %%
 import warnings
 
 import torch
@@ -1135,18 +1088,16 @@ for label, dev, path in setups:
     print(f"{label:<20} loss {t_loss.item():.12f} (NumPy {np_loss:.12f}); "
           f"worst gradient relative error {max(agreement[label].values()):.1e}")
 plots.gradient_check_plot(agreement, title="PyTorch autograd against the NumPy backward pass (float64)")
-"""))
 
-add(md("speed", r"""
-**Speed.** The time of one training step (forward, backward, clipping, update) on the same batch, as
-training tokens per second, for NumPy and for PyTorch's two paths (float32, the usual training
-precision; NumPy in float32 as well, for a fair comparison), on the CPU and, when there is one, on the
-GPU. Timings depend on the machine, so only the ratios measured here, side by side, mean anything.
-For a small model everything is dominated by the per-step overhead of the Python loop over time;
-the fused `nn.RNN` and a GPU pay off as the model grows.
-"""))
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb03_speed", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# **Speed.** The time of one training step (forward, backward, clipping, update) on the same batch, as
+# training tokens per second, for NumPy and for PyTorch's two paths (float32, the usual training
+# precision; NumPy in float32 as well, for a fair comparison), on the CPU and, when there is one, on the
+# GPU. Timings depend on the machine, so only the ratios measured here, side by side, mean anything.
+# For a small model everything is dominated by the per-step overhead of the Python loop over time;
+# the fused `nn.RNN` and a GPU pay off as the model grows.
 
-add(code(r"""
+# %%
 REPEATS = 5 if FAST else 20
 
 def tokens_per_second(step, tokens, device="cpu"):
@@ -1192,17 +1143,15 @@ for H_s, B_s in [(H, B), (256, 64)]:
     speed[(H_s, B_s)] = runs
     display(plots.speed_plot(list(runs), list(runs.values()),
                              title=f"One training step, H = {H_s}, B = {B_s}, T = {T}"))
-"""))
 
-add(md("torch_train", r"""
-Finally, train the PyTorch model with the kit's training loop `rnnlm.train.train`, on `DEVICE`: the same
-initial weights as the NumPy model (copied), the same data, truncation length, plain SGD, learning rate
-and clipping. The curves should nearly coincide (the NumPy trainer starts each epoch at a random offset
-and decays the learning rate with a slightly different rule); the printed times are the speed difference
-over a whole training run, evaluation included.
-"""))
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb03_torch_train", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# Finally, train the PyTorch model with the kit's training loop `rnnlm.train.train`, on `DEVICE`: the same
+# initial weights as the NumPy model (copied), the same data, truncation length, plain SGD, learning rate
+# and clipping. The curves should nearly coincide (the NumPy trainer starts each epoch at a random offset
+# and decays the learning rate with a slightly different rule); the printed times are the speed difference
+# over a whole training run, evaluation included.
 
-add(code(r"""
+# %%
 torch_model = rnn_torch.RNNLM.from_numpy_params(RNNLM(V, D, H, seed=SEED).params, device=DEVICE,
                                                 dtype=torch.float32)
 config = TrainConfig(epochs=EPOCHS, batch_size=B, seq_len=T, optimizer="sgd", lr=LR, clip=CLIP,
@@ -1217,28 +1166,20 @@ print(f"PyTorch: {torch_history.seconds:6.1f} s for {len(torch_history.records)}
 torch_curves = {"train_ppl": torch_history.train_perplexity, "valid_ppl": torch_history.valid_perplexity}
 plots.training_curves_plot({"NumPy": history.as_dict(), f"PyTorch ({DEVICE})": torch_curves},
                            references=REFERENCES, title="The same model, trained in NumPy and in PyTorch")
-"""))
 
-add(code(r"""
+# %%
 ids = torch_model.sample(N_SAMPLE, start_ids=prompt_ids, rng=SEED, temperature=0.7)
 print(decode(prompt_ids) + decode(ids.numpy()))
-"""))
 
-add(md("summary", r"""
-## Summary
-
-- The gradient of a shared weight is the sum over the time steps; the chain rule through time multiplies
-  the Jacobians $\operatorname{diag}(f'(a_t))\,W_{hh}$ of every step between a loss and the step it looks at.
-- BPTT computes all of it in one backward sweep: at each step the gradient reaching $h_t$ is its own plus
-  what flows back from $h_{t+1}$; one step's backward mirrors its forward.
-- Finite differences (centred, float64, relative error) are how you know a backward pass is right.
-- Truncated BPTT carries the state forward exactly but stops gradients at chunk boundaries; clipping the
-  global gradient norm keeps exploding gradients from wrecking a step.
-- PyTorch's autograd computes the same gradients as the hand-written backward pass, and runs the same
-  model faster, on a GPU when there is one.
-"""))
-
-
-
-if __name__ == "__main__":
-    sys.exit(nb.main())
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb03_summary", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## Summary
+#
+# - The gradient of a shared weight is the sum over the time steps; the chain rule through time multiplies
+#   the Jacobians $\operatorname{diag}(f'(a_t))\,W_{hh}$ of every step between a loss and the step it looks at.
+# - BPTT computes all of it in one backward sweep: at each step the gradient reaching $h_t$ is its own plus
+#   what flows back from $h_{t+1}$; one step's backward mirrors its forward.
+# - Finite differences (centred, float64, relative error) are how you know a backward pass is right.
+# - Truncated BPTT carries the state forward exactly but stops gradients at chunk boundaries; clipping the
+#   global gradient norm keeps exploding gradients from wrecking a step.
+# - PyTorch's autograd computes the same gradients as the hand-written backward pass, and runs the same
+#   model faster, on a GPU when there is one.

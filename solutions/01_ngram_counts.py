@@ -1,66 +1,58 @@
-"""Writes solutions/01_ngram_counts.ipynb, the nbgrader source notebook of notebook 01.
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
 
-The notebook is authored here as Python so that its cells, their nbgrader metadata and the
-exercise code can be read and reviewed as one text. Run it from anywhere::
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb01_intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# # 01 · Counting n-grams: the first language models
+#
+# A **language model** gives a probability to every sentence: $P(\text{the dog is cute})$ should be
+# larger than $P(\text{cute is dog the})$. Long before neural networks, the way to build one was to
+# *count*: how often does each short run of words occur in a large body of text?
+#
+# In this notebook you will
+#
+# 1. split a sentence's probability into word-by-word predictions (**chain rule**) and shorten the
+#    history each prediction looks at (**Markov assumption**);
+# 2. **count** unigrams, bigrams and trigrams and turn the counts into **maximum-likelihood** probabilities;
+# 3. see why a model that gives probability zero to everything it has not seen fails on new text;
+# 4. repair it with **smoothing**: add-k, interpolation and Kneser–Ney;
+# 5. measure models with **perplexity**;
+# 6. measure the **price** of counting: how many distinct n-grams there are, and how much memory they
+#    take, as the order $n$ and the corpus grow. This price is what recurrent networks will avoid.
+#
+# | exercise | you write | points |
+# | --- | --- | --- |
+# | 1 | `count_ngrams(sentences, n)` | 3 |
+# | 2 | `mle_prob(counts, word, context)` | 2 |
+# | 3 | `sentence_log2probs(sentence, n, prob)` | 2 |
+# | 4 | `add_k_prob(counts, word, context, vocab_size, k)` | 2 |
+# | 5 | `perplexity_from_log2probs(log2probs)` | 2 |
+# | 6 | a written answer (section 9) | 3 |
+#
+# **How to work.** In each answer cell, replace `raise NotImplementedError()` with your code; keep the
+# function's name and parameters. Then run the cell right below it, `rnnlm.check("nb01_count_ngrams")`
+# for exercise 1: it runs the exercise's checks on your function and prints `PASSED`, or the first check
+# that fails with a hint, without stopping the notebook. The test cell after it runs the same checks
+# (they point at common mistakes), and more (hidden) tests run when your notebook is graded. The rest
+# of the notebook uses the library `rnnlm` for the heavy lifting, so it runs even before you finish an
+# exercise.
+#
+# *Fast mode.* With the environment variable `RNNLM_FAST=1` every corpus and experiment shrinks so that
+# the whole notebook runs in about a minute; the grader always uses it. Without it, expect a few minutes.
 
-    .venv/bin/python solutions/_build/nb01.py          # (re)write the notebook
-    .venv/bin/python solutions/_build/nb01.py --check  # exit 1 if the notebook is out of date
-
-The written notebook has no outputs and no execution counts; commit it together with this file.
-"""
-
-from __future__ import annotations
-
-import sys
-
-from nbbuild import NotebookBuilder
-
-nb = NotebookBuilder(1, "01_ngram_counts.ipynb")
-md, code, locked_code, answer, tests, written, add = (
-    nb.md, nb.code, nb.locked_code, nb.answer, nb.tests, nb.written, nb.add
-)
-
-add(md("intro", r"""
-# 01 · Counting n-grams: the first language models
-
-A **language model** gives a probability to every sentence: $P(\text{the dog is cute})$ should be
-larger than $P(\text{cute is dog the})$. Long before neural networks, the way to build one was to
-*count*: how often does each short run of words occur in a large body of text?
-
-In this notebook you will
-
-1. split a sentence's probability into word-by-word predictions (**chain rule**) and shorten the
-   history each prediction looks at (**Markov assumption**);
-2. **count** unigrams, bigrams and trigrams and turn the counts into **maximum-likelihood** probabilities;
-3. see why a model that gives probability zero to everything it has not seen fails on new text;
-4. repair it with **smoothing**: add-k, interpolation and Kneser–Ney;
-5. measure models with **perplexity**;
-6. measure the **price** of counting: how many distinct n-grams there are, and how much memory they
-   take, as the order $n$ and the corpus grow. This price is what recurrent networks will avoid.
-
-| exercise | you write | points |
-| --- | --- | --- |
-| 1 | `count_ngrams(sentences, n)` | 3 |
-| 2 | `mle_prob(counts, word, context)` | 2 |
-| 3 | `sentence_log2probs(sentence, n, prob)` | 2 |
-| 4 | `add_k_prob(counts, word, context, vocab_size, k)` | 2 |
-| 5 | `perplexity_from_log2probs(log2probs)` | 2 |
-| 6 | a written answer (section 9) | 3 |
-
-**How to work.** In each answer cell, replace `raise NotImplementedError()` with your code; keep the
-function's name and parameters. Then run the cell right below it, `rnnlm.check("nb01_count_ngrams")`
-for exercise 1: it runs the exercise's checks on your function and prints `PASSED`, or the first check
-that fails with a hint, without stopping the notebook. The test cell after it runs the same checks
-(they point at common mistakes), and more (hidden) tests run when your notebook is graded. The rest
-of the notebook uses the library `rnnlm` for the heavy lifting, so it runs even before you finish an
-exercise.
-
-*Fast mode.* With the environment variable `RNNLM_FAST=1` every corpus and experiment shrinks so that
-the whole notebook runs in about a minute; the grader always uses it. Without it, expect a few minutes.
-"""))
-
-add(locked_code("setup", r"""
-%matplotlib inline
+# %% nbgrader={"grade": false, "grade_id": "nb01_setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %matplotlib inline
 import math
 import time
 from collections import Counter
@@ -76,73 +68,65 @@ FAST = rnnlm.fast_mode()
 SEED = 0
 rng = np.random.default_rng(SEED)
 print(f"rnnlm {rnnlm.__version__}, fast mode: {FAST}")
-"""))
 
-# ---- 1. chain rule and Markov -----------------------------------------------------------------
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb01_chain_rule", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 1. From the chain rule to the Markov assumption
+#
+# Write a sentence as words $w_1, w_2, \dots, w_T$. The **chain rule** of probability splits its
+# probability into one prediction per word, each conditioned on everything before it:
+#
+# $$P(w_1, \dots, w_T) \;=\; \prod_{t=1}^{T} P(w_t \mid w_1, \dots, w_{t-1}).$$
+#
+# This is exact, but it does not help yet: the history $w_1, \dots, w_{t-1}$ grows with $t$, and a long
+# history has almost never been seen before, so we cannot estimate its next-word distribution by
+# counting. The **Markov assumption of order $n$** keeps only the last $n-1$ words:
+#
+# $$P(w_t \mid w_1, \dots, w_{t-1}) \;\approx\; P(w_t \mid w_{t-n+1}, \dots, w_{t-1}).$$
+#
+# With $n = 1$ (a **unigram** model) each word ignores its history; with $n = 2$ (**bigram**) it looks at
+# one previous word; with $n = 3$ (**trigram**) at two. A run of $n$ words is an **n-gram**.
+#
+# **Padding.** The first words have fewer than $n-1$ predecessors, so we put $n-1$ start symbols
+# `<s>` in front of each sentence. We also put one end symbol `</s>` after it and make the model
+# *predict* it: a model has to decide when a sentence stops, otherwise "the dog is" would be as
+# likely as "the dog is cute", and the probabilities of all sentences would not sum to one.
+#
+# For a trigram model, "the dog is cute" becomes `<s> <s> the dog is cute </s>`, and its probability is
+#
+# $$P(\text{the}\mid\texttt{<s>}\,\texttt{<s>})\;P(\text{dog}\mid\texttt{<s>}\,\text{the})\;
+# P(\text{is}\mid\text{the dog})\;P(\text{cute}\mid\text{dog is})\;P(\texttt{</s>}\mid\text{is cute}).$$
+#
+# Each factor uses one trigram, the window that ends on the token being predicted. A sentence of
+# $L$ words therefore holds exactly $L + 1$ n-grams, whatever $n$ is: one per word and one for `</s>`.
+# For unigrams no `<s>` is needed at all. This is also the convention of the library's `rnnlm.ngram`.
 
-add(md("chain_rule", r"""
-## 1. From the chain rule to the Markov assumption
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb01_counting", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 2. Counting n-grams
+#
+# Here is the kind of tiny corpus you can count by hand. It is a list of sentences, and each sentence
+# is a list of words (strings).
 
-Write a sentence as words $w_1, w_2, \dots, w_T$. The **chain rule** of probability splits its
-probability into one prediction per word, each conditioned on everything before it:
-
-$$P(w_1, \dots, w_T) \;=\; \prod_{t=1}^{T} P(w_t \mid w_1, \dots, w_{t-1}).$$
-
-This is exact, but it does not help yet: the history $w_1, \dots, w_{t-1}$ grows with $t$, and a long
-history has almost never been seen before, so we cannot estimate its next-word distribution by
-counting. The **Markov assumption of order $n$** keeps only the last $n-1$ words:
-
-$$P(w_t \mid w_1, \dots, w_{t-1}) \;\approx\; P(w_t \mid w_{t-n+1}, \dots, w_{t-1}).$$
-
-With $n = 1$ (a **unigram** model) each word ignores its history; with $n = 2$ (**bigram**) it looks at
-one previous word; with $n = 3$ (**trigram**) at two. A run of $n$ words is an **n-gram**.
-
-**Padding.** The first words have fewer than $n-1$ predecessors, so we put $n-1$ start symbols
-`<s>` in front of each sentence. We also put one end symbol `</s>` after it and make the model
-*predict* it: a model has to decide when a sentence stops, otherwise "the dog is" would be as
-likely as "the dog is cute", and the probabilities of all sentences would not sum to one.
-
-For a trigram model, "the dog is cute" becomes `<s> <s> the dog is cute </s>`, and its probability is
-
-$$P(\text{the}\mid\texttt{<s>}\,\texttt{<s>})\;P(\text{dog}\mid\texttt{<s>}\,\text{the})\;
-P(\text{is}\mid\text{the dog})\;P(\text{cute}\mid\text{dog is})\;P(\texttt{</s>}\mid\text{is cute}).$$
-
-Each factor uses one trigram, the window that ends on the token being predicted. A sentence of
-$L$ words therefore holds exactly $L + 1$ n-grams, whatever $n$ is: one per word and one for `</s>`.
-For unigrams no `<s>` is needed at all. This is also the convention of the library's `rnnlm.ngram`.
-"""))
-
-# ---- 2. counting ------------------------------------------------------------------------------
-
-add(md("counting", r"""
-## 2. Counting n-grams
-
-Here is the kind of tiny corpus you can count by hand. It is a list of sentences, and each sentence
-is a list of words (strings).
-"""))
-
-add(locked_code("toy_corpus", r"""
+# %% nbgrader={"grade": false, "grade_id": "nb01_toy_corpus", "locked": true, "schema_version": 3, "solution": false, "task": false}
 toy = [
     "the dog is cute".split(),
     "the cat is cute".split(),
     "the dog barks".split(),
 ]
 toy
-"""))
 
-add(md("ex1_text", r"""
-### Exercise 1 (3 points): `count_ngrams`
 
-Write `count_ngrams(sentences, n)`. Pad each sentence with $n-1$ `<s>` on the left and one `</s>` on
-the right (use the constants `BOS` and `EOS`), then count every window of $n$ consecutive tokens.
-Return a `collections.Counter` whose keys are tuples of $n$ strings, for example
-`count_ngrams(toy, 2)[("the", "dog")]` counts the bigram *the dog*.
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb01_ex1_text", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ### Exercise 1 (3 points): `count_ngrams`
+#
+# Write `count_ngrams(sentences, n)`. Pad each sentence with $n-1$ `<s>` on the left and one `</s>` on
+# the right (use the constants `BOS` and `EOS`), then count every window of $n$ consecutive tokens.
+# Return a `collections.Counter` whose keys are tuples of $n$ strings, for example
+# `count_ngrams(toy, 2)[("the", "dog")]` counts the bigram *the dog*.
+#
+# Count each sentence on its own: no n-gram may run across the end of one sentence into the next.
+# Raise a `ValueError` when `n` is not an integer of at least 1.
 
-Count each sentence on its own: no n-gram may run across the end of one sentence into the next.
-Raise a `ValueError` when `n` is not an integer of at least 1.
-"""))
-
-add(answer("count_ngrams", r'''
+# %% nbgrader={"grade": false, "grade_id": "nb01_count_ngrams", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def count_ngrams(sentences: list[list[str]], n: int) -> Counter:
     """Count the n-grams of a corpus, padding as rnnlm.ngram does.
 
@@ -164,9 +148,12 @@ def count_ngrams(sentences: list[list[str]], n: int) -> Counter:
             counts[tuple(tokens[end - n : end])] += 1
     return counts
     ### END SOLUTION
-'''))
 
-add(tests("count_ngrams_test", 3, r'''
+
+# %%
+rnnlm.check("nb01_count_ngrams")
+
+# %% nbgrader={"grade": true, "grade_id": "nb01_count_ngrams_test", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 # Visible checks: invariants and counts you can verify by hand on `toy`.
 _toy = [["the", "dog", "is", "cute"], ["the", "cat", "is", "cute"], ["the", "dog", "barks"]]
 _positions = sum(len(s) + 1 for s in _toy)  # one n-gram per word, plus one per sentence for </s>
@@ -233,14 +220,12 @@ for _bad_n in (0, -1):
         raise AssertionError(f"count_ngrams(sentences, {_bad_n}) should raise ValueError")
 print("count_ngrams: hidden tests passed")
 ### END HIDDEN TESTS
-'''))
 
-add(md("ex1_after", r"""
-Once your function passes, look at the bigram table of the toy corpus (the cell below waits for
-exercise 1). Check a few counts by hand, and notice how the `<s>` and `</s>` rows and columns look.
-"""))
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb01_ex1_after", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# Once your function passes, look at the bigram table of the toy corpus (the cell below waits for
+# exercise 1). Check a few counts by hand, and notice how the `<s>` and `</s>` rows and columns look.
 
-add(code(r"""
+# %%
 try:
     for gram, c in sorted(count_ngrams(toy, 2).items()):
         print(f"{' '.join(gram):>14}  {c}")
@@ -248,37 +233,34 @@ except NotImplementedError:
     print("count_ngrams is not written yet: finish exercise 1 to see the table")
 except Exception as exc:  # keep the notebook running whatever the answer does
     print(f"count_ngrams raised {type(exc).__name__}: {exc}")
-"""))
 
-# ---- 3. MLE ----------------------------------------------------------------------------------
 
-add(md("mle", r"""
-## 3. Maximum likelihood: probabilities from counts
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb01_mle", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 3. Maximum likelihood: probabilities from counts
+#
+# The bigram probability that makes the training corpus as likely as possible (the **maximum-likelihood
+# estimate**, MLE) is the fraction of times $w_1$ was followed by $w_2$:
+#
+# $$P_{\text{MLE}}(w_2 \mid w_1) \;=\; \frac{c(w_1, w_2)}{c(w_1)}.$$
+#
+# More generally, for a history (context) $h$ of $n-1$ words, $P_{\text{MLE}}(w \mid h) = c(h, w) / c(h)$.
+# Here $c(h)$ counts how often $h$ occurs **as a history**, that is, followed by anything:
+# $c(h) = \sum_{w'} c(h, w')$. With our padding every real word is followed by something (at worst
+# `</s>`), so for bigrams $c(w_1)$ is simply the unigram count; the one difference is `<s>`, which is
+# never a unigram but is the history of every first word.
+#
+# On the toy corpus: *the* occurs 3 times and is followed by *dog* twice, so
+# $P(\text{dog}\mid\text{the}) = 2/3$.
+#
+# ### Exercise 2 (2 points): `mle_prob`
+#
+# Write `mle_prob(counts, word, context)`: `counts` is a table made by `count_ngrams(sentences, n)`,
+# `context` is a tuple of the $n-1$ previous tokens (the empty tuple `()` for a unigram model), and the
+# result is $P_{\text{MLE}}(\text{word} \mid \text{context})$ as a float. A word never seen after the
+# context gets probability 0. If the context never occurs as a history, the estimate is $0/0$:
+# raise a `ValueError`. (Looping over all of `counts` to find $c(h)$ is fine here.)
 
-The bigram probability that makes the training corpus as likely as possible (the **maximum-likelihood
-estimate**, MLE) is the fraction of times $w_1$ was followed by $w_2$:
-
-$$P_{\text{MLE}}(w_2 \mid w_1) \;=\; \frac{c(w_1, w_2)}{c(w_1)}.$$
-
-More generally, for a history (context) $h$ of $n-1$ words, $P_{\text{MLE}}(w \mid h) = c(h, w) / c(h)$.
-Here $c(h)$ counts how often $h$ occurs **as a history**, that is, followed by anything:
-$c(h) = \sum_{w'} c(h, w')$. With our padding every real word is followed by something (at worst
-`</s>`), so for bigrams $c(w_1)$ is simply the unigram count; the one difference is `<s>`, which is
-never a unigram but is the history of every first word.
-
-On the toy corpus: *the* occurs 3 times and is followed by *dog* twice, so
-$P(\text{dog}\mid\text{the}) = 2/3$.
-
-### Exercise 2 (2 points): `mle_prob`
-
-Write `mle_prob(counts, word, context)`: `counts` is a table made by `count_ngrams(sentences, n)`,
-`context` is a tuple of the $n-1$ previous tokens (the empty tuple `()` for a unigram model), and the
-result is $P_{\text{MLE}}(\text{word} \mid \text{context})$ as a float. A word never seen after the
-context gets probability 0. If the context never occurs as a history, the estimate is $0/0$:
-raise a `ValueError`. (Looping over all of `counts` to find $c(h)$ is fine here.)
-"""))
-
-add(answer("mle_prob", r'''
+# %% nbgrader={"grade": false, "grade_id": "nb01_mle_prob", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def mle_prob(counts: dict[tuple[str, ...], int], word: str, context: tuple[str, ...]) -> float:
     """Maximum-likelihood P(word | context) = c(context + (word,)) / c(context).
 
@@ -296,9 +278,12 @@ def mle_prob(counts: dict[tuple[str, ...], int], word: str, context: tuple[str, 
         raise ValueError(f"the context {context!r} never occurs as a history: P(word | context) is 0/0")
     return counts.get(context + (word,), 0) / history
     ### END SOLUTION
-'''))
 
-add(tests("mle_prob_test", 2, r'''
+
+# %%
+rnnlm.check("nb01_mle_prob")
+
+# %% nbgrader={"grade": true, "grade_id": "nb01_mle_prob_test", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Visible checks on a hand-made bigram table (the toy corpus's bigrams).
 _c2 = Counter({("<s>", "the"): 3, ("the", "dog"): 2, ("the", "cat"): 1, ("dog", "is"): 1, ("cat", "is"): 1,
                ("is", "cute"): 2, ("cute", "</s>"): 2, ("dog", "barks"): 1, ("barks", "</s>"): 1})
@@ -358,36 +343,31 @@ else:
     raise AssertionError("empty counts: raise ValueError")
 print("mle_prob: hidden tests passed")
 ### END HIDDEN TESTS
-'''))
 
-# ---- 4. scoring a sentence -------------------------------------------------------------------
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb01_scoring", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 4. Scoring a sentence: the chain rule in code
+#
+# A sentence's probability is a product of many numbers below one, and it quickly becomes smaller than
+# the smallest positive floating-point number. So we add **log-probabilities** instead of multiplying
+# probabilities. We use base 2: $-\log_2 P$ is the number of **bits** needed to encode the word.
 
-add(md("scoring", r"""
-## 4. Scoring a sentence: the chain rule in code
-
-A sentence's probability is a product of many numbers below one, and it quickly becomes smaller than
-the smallest positive floating-point number. So we add **log-probabilities** instead of multiplying
-probabilities. We use base 2: $-\log_2 P$ is the number of **bits** needed to encode the word.
-"""))
-
-add(code(r"""
+# %%
 p_word = 0.001  # a plausible probability for one word
 print("product of 120 words:", p_word ** 120)              # underflows to 0.0
 print("sum of their log2-probabilities:", 120 * math.log2(p_word), "bits")
-"""))
 
-add(md("ex3_text", r"""
-### Exercise 3 (2 points): `sentence_log2probs`
 
-Write `sentence_log2probs(sentence, n, prob)`. It pads the sentence like `count_ngrams` does and
-returns a list with $\log_2 P(\text{token} \mid \text{its } n-1 \text{ previous tokens})$ for each of
-the $L+1$ predicted tokens (the $L$ words, then `</s>`). `prob(word, context)` is any model: a function
-that takes a token and a tuple of the $n-1$ previous tokens and returns a probability. A probability of
-0 gives `-math.inf` (note that `math.log2(0)` raises an error). Raise a `ValueError` if `n < 1`, or if
-`prob` returns something that is not a probability (below 0, above 1, or NaN).
-"""))
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb01_ex3_text", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ### Exercise 3 (2 points): `sentence_log2probs`
+#
+# Write `sentence_log2probs(sentence, n, prob)`. It pads the sentence like `count_ngrams` does and
+# returns a list with $\log_2 P(\text{token} \mid \text{its } n-1 \text{ previous tokens})$ for each of
+# the $L+1$ predicted tokens (the $L$ words, then `</s>`). `prob(word, context)` is any model: a function
+# that takes a token and a tuple of the $n-1$ previous tokens and returns a probability. A probability of
+# 0 gives `-math.inf` (note that `math.log2(0)` raises an error). Raise a `ValueError` if `n < 1`, or if
+# `prob` returns something that is not a probability (below 0, above 1, or NaN).
 
-add(answer("sentence_log2probs", r'''
+# %% nbgrader={"grade": false, "grade_id": "nb01_sentence_log2probs", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def sentence_log2probs(sentence: list[str], n: int, prob) -> list[float]:
     """Per-token log2-probabilities of a sentence under an order-n model (chain rule + Markov).
 
@@ -412,9 +392,12 @@ def sentence_log2probs(sentence: list[str], n: int, prob) -> list[float]:
         out.append(math.log2(p) if p > 0 else -math.inf)
     return out
     ### END SOLUTION
-'''))
 
-add(tests("sentence_log2probs_test", 2, r'''
+
+# %%
+rnnlm.check("nb01_sentence_log2probs")
+
+# %% nbgrader={"grade": true, "grade_id": "nb01_sentence_log2probs_test", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Visible checks with two tiny "models" written as plain functions.
 _sentence = ["the", "dog", "is", "cute"]
 _uniform = lambda word, context: 1 / 8  # noqa: E731  (every token gets 1/8: 3 bits)
@@ -476,19 +459,15 @@ for _bad_p in (1.5, -0.1, float("nan")):
 assert isinstance(sentence_log2probs(("the", "dog"), 2, _uniform), list)
 print("sentence_log2probs: hidden tests passed")
 ### END HIDDEN TESTS
-'''))
 
-# ---- 5. sparsity -----------------------------------------------------------------------------
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb01_sparsity", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 5. A real corpus, and the problem with unseen n-grams
+#
+# Now a real corpus: the Penn Treebank (PTB) language-modelling split when it is in your data directory
+# (`rnnlm.data` knows where), otherwise the kit's **embedded corpus**, English-like sentences drawn
+# from a small hidden Markov model that ships with the library. In fast mode only part of it is used.
 
-add(md("sparsity", r"""
-## 5. A real corpus, and the problem with unseen n-grams
-
-Now a real corpus: the Penn Treebank (PTB) language-modelling split when it is in your data directory
-(`rnnlm.data` knows where), otherwise the kit's **embedded corpus**, English-like sentences drawn
-from a small hidden Markov model that ships with the library. In fast mode only part of it is used.
-"""))
-
-add(locked_code("load_corpus", r"""
+# %% nbgrader={"grade": false, "grade_id": "nb01_load_corpus", "locked": true, "schema_version": 3, "solution": false, "task": false}
 CORPUS = "ptb" if data.available("ptb") else "embedded"
 splits = data.load_corpus(CORPUS, fast=FAST)
 train, valid, test = splits["train"], splits["valid"], splits["test"]
@@ -497,27 +476,23 @@ word_counts = Counter(w for s in train for w in s)
 print(f"corpus: {CORPUS}   train {len(train):,} sentences, {n_train_tokens:,} tokens (with </s>)   "
       f"valid {len(valid):,}   test {len(test):,} sentences")
 print(f"{len(word_counts):,} word types; a training sentence:", " ".join(train[1]))
-"""))
 
-add(md("zipf", r"""
-Words are extremely unevenly used. Sort the word types by count and plot count against rank on
-log-log axes. For natural text the points fall close to a straight line of slope about $-1$:
-**Zipf's law**, $f(r) \propto 1/r$. A few words are everywhere; most types are rare. (PTB follows it
-well. Its makers replaced every word outside the 10,000 most frequent by `<unk>`, which is why
-`<unk>` is among the top tokens and why few types occur only once. The embedded corpus, a few hundred
-words drawn from a small grammar, follows the law only roughly.)
-"""))
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb01_zipf", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# Words are extremely unevenly used. Sort the word types by count and plot count against rank on
+# log-log axes. For natural text the points fall close to a straight line of slope about $-1$:
+# **Zipf's law**, $f(r) \propto 1/r$. A few words are everywhere; most types are rare. (PTB follows it
+# well. Its makers replaced every word outside the 10,000 most frequent by `<unk>`, which is why
+# `<unk>` is among the top tokens and why few types occur only once. The embedded corpus, a few hundred
+# words drawn from a small grammar, follows the law only roughly.)
 
-add(code(r"""
+# %%
 plots.zipf_plot(word_counts, title=f"Zipf's law on {CORPUS} (train)")
-"""))
 
-add(md("unseen", r"""
-If single words are that sparse, longer n-grams are far worse. How many of the n-grams in the *test*
-text never occur in the training text? Each of those gets probability **zero** from the MLE model.
-"""))
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb01_unseen", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# If single words are that sparse, longer n-grams are far worse. How many of the n-grams in the *test*
+# text never occur in the training text? Each of those gets probability **zero** from the MLE model.
 
-add(code(r"""
+# %%
 from rnnlm.ngram import ngrams, pad_sentence  # the library's padding and n-gram windows
 
 for n in (1, 2, 3, 4):
@@ -526,17 +501,15 @@ for n in (1, 2, 3, 4):
     unseen = sum(g not in seen for g in test_grams)
     print(f"n={n}: {unseen / len(test_grams):6.1%} of the {len(test_grams):,} test {n}-grams "
           "never occur in train")
-"""))
 
-add(md("zero_prob", r"""
-One unseen n-gram is enough: the chain rule multiplies it into the sentence's probability, which
-becomes 0, its log-probability $-\infty$, and any average of log-probabilities over the test set
-(the perplexity of section 7) becomes infinite. The unsmoothed model has learned the training text
-by heart and has no opinion on anything else. Here is the first test sentence that an MLE trigram
-model rules out, with the word at which it happens:
-"""))
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb01_zero_prob", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# One unseen n-gram is enough: the chain rule multiplies it into the sentence's probability, which
+# becomes 0, its log-probability $-\infty$, and any average of log-probabilities over the test set
+# (the perplexity of section 7) becomes infinite. The unsmoothed model has learned the training text
+# by heart and has no opinion on anything else. Here is the first test sentence that an MLE trigram
+# model rules out, with the word at which it happens:
 
-add(code(r"""
+# %%
 mle3 = NgramLM(3, smoothing="mle").fit(train)
 for sentence in test:
     log2p = mle3.score([sentence], base=2)  # one log2-probability per word and for </s>
@@ -547,33 +520,30 @@ for sentence in test:
         print(f"P({tokens[t + 2]!r} | {tokens[t]!r} {tokens[t + 1]!r}) = 0, so P(sentence) = 0 "
               f"and its log2-probability is {log2p.sum()}")
         break
-"""))
 
-# ---- 6. smoothing ------------------------------------------------------------------------------
 
-add(md("smoothing", r"""
-## 6. Smoothing: taking a little probability from the seen to give to the unseen
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb01_smoothing", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 6. Smoothing: taking a little probability from the seen to give to the unseen
+#
+# **Add-k smoothing** pretends that every n-gram was seen $k$ more times than it was ($k = 1$ is
+# Laplace's add-one). With $V$ the number of tokens the model can predict (the word types plus `</s>`;
+# never `<s>`), and $c(h) = \sum_{w'} c(h, w')$ as before:
+#
+# $$P_{\text{add-}k}(w \mid h) \;=\; \frac{c(h, w) + k}{c(h) + k\,V}.$$
+#
+# (The library's models also reserve a token `<unk>` for words never seen in training, and count it
+# in $V$; PTB already has `<unk>` as an ordinary word.)
+#
+# The $kV$ in the denominator keeps $\sum_w P(w \mid h) = 1$. For a history never seen, every word gets
+# $1/V$. With $k = 0$ it is the MLE again.
+#
+# ### Exercise 4 (2 points): `add_k_prob`
+#
+# Write `add_k_prob(counts, word, context, vocab_size, k=1.0)`, with `counts` and `context` as in
+# exercise 2 and `vocab_size` $= V$. Raise a `ValueError` if $k < 0$ or $V < 1$, or (only possible with
+# $k = 0$) when the denominator is zero.
 
-**Add-k smoothing** pretends that every n-gram was seen $k$ more times than it was ($k = 1$ is
-Laplace's add-one). With $V$ the number of tokens the model can predict (the word types plus `</s>`;
-never `<s>`), and $c(h) = \sum_{w'} c(h, w')$ as before:
-
-$$P_{\text{add-}k}(w \mid h) \;=\; \frac{c(h, w) + k}{c(h) + k\,V}.$$
-
-(The library's models also reserve a token `<unk>` for words never seen in training, and count it
-in $V$; PTB already has `<unk>` as an ordinary word.)
-
-The $kV$ in the denominator keeps $\sum_w P(w \mid h) = 1$. For a history never seen, every word gets
-$1/V$. With $k = 0$ it is the MLE again.
-
-### Exercise 4 (2 points): `add_k_prob`
-
-Write `add_k_prob(counts, word, context, vocab_size, k=1.0)`, with `counts` and `context` as in
-exercise 2 and `vocab_size` $= V$. Raise a `ValueError` if $k < 0$ or $V < 1$, or (only possible with
-$k = 0$) when the denominator is zero.
-"""))
-
-add(answer("add_k_prob", r'''
+# %% nbgrader={"grade": false, "grade_id": "nb01_add_k_prob", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def add_k_prob(
     counts: dict[tuple[str, ...], int], word: str, context: tuple[str, ...], vocab_size: int, k: float = 1.0
 ) -> float:
@@ -597,9 +567,12 @@ def add_k_prob(
         raise ValueError(f"the context {context!r} was never seen and k = 0: P(word | context) is 0/0")
     return (counts.get(context + (word,), 0) + k) / denominator
     ### END SOLUTION
-'''))
 
-add(tests("add_k_prob_test", 2, r'''
+
+# %%
+rnnlm.check("nb01_add_k_prob")
+
+# %% nbgrader={"grade": true, "grade_id": "nb01_add_k_prob_test", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Visible checks on the toy bigram table: V = 7 (the, dog, cat, is, cute, barks, </s>).
 _c2 = Counter({("<s>", "the"): 3, ("the", "dog"): 2, ("the", "cat"): 1, ("dog", "is"): 1, ("cat", "is"): 1,
                ("is", "cute"): 2, ("cute", "</s>"): 2, ("dog", "barks"): 1, ("barks", "</s>"): 1})
@@ -671,16 +644,14 @@ else:
     raise AssertionError("k = 0 and an unseen context is 0/0: raise ValueError")
 print("add_k_prob: hidden tests passed")
 ### END HIDDEN TESTS
-'''))
 
-add(md("add_k_mass", r"""
-Add-one is simple but crude. With a large vocabulary the $kV$ pseudo-counts swamp the real ones:
-after a common word, most of the probability goes to the many words that never followed it.
-The library's `NgramLM` implements all four smoothings; here is how much probability the bigram
-models leave for the unseen words after a frequent history.
-"""))
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb01_add_k_mass", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# Add-one is simple but crude. With a large vocabulary the $kV$ pseudo-counts swamp the real ones:
+# after a common word, most of the probability goes to the many words that never followed it.
+# The library's `NgramLM` implements all four smoothings; here is how much probability the bigram
+# models leave for the unseen words after a frequent history.
 
-add(code(r"""
+# %%
 history = (next(w for w, _ in word_counts.most_common() if w.isalpha()),)  # the most frequent word
 mle2 = NgramLM(2, smoothing="mle").fit(train)
 never_seen = mle2.distribution(history) == 0  # (V,) mask over mle2.vocab
@@ -689,31 +660,29 @@ for k in (1.0, 0.1, 0.01):
     addk = NgramLM(2, smoothing="add-k", k=k).fit(train)
     mass = addk.distribution(history)[never_seen].sum()
     print(f"add-k, k={k:<5}: {mass:6.1%} of P(. | {history[0]!r}) goes to tokens never seen after it")
-"""))
 
-add(md("interp_kn", r"""
-**Interpolation** (Jelinek–Mercer) mixes the estimates of every order, so that a trigram never seen
-still gets the bigram's and the unigram's opinion:
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb01_interp_kn", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# **Interpolation** (Jelinek–Mercer) mixes the estimates of every order, so that a trigram never seen
+# still gets the bigram's and the unigram's opinion:
+#
+# $$P_{\text{interp}}(w \mid u, v) = \lambda_3\, P_{\text{MLE}}(w \mid u, v)
+# + \lambda_2\, P_{\text{MLE}}(w \mid v) + \lambda_1\, P_{\text{MLE}}(w),
+# \qquad \lambda_1 + \lambda_2 + \lambda_3 = 1,$$
+#
+# with the weights $\lambda$ tuned on held-out text, not on the training text (there the longest
+# order always looks best).
+#
+# **Kneser–Ney** goes further in two ways. It subtracts a fixed *discount* $D$ (about 0.75) from every
+# seen count and hands the freed mass to the lower order, which is **absolute discounting**. And the
+# lower order is not "how often does $w$ occur" but "after how many *different* words does $w$ occur":
+# the **continuation probability**. The textbook example: *Francisco* is frequent, but nearly always
+# after *San*, so as a guess for a new history it deserves little probability, while a word that
+# follows many different words deserves more. Kneser–Ney (in its modified form, with three discounts)
+# has long been the strongest n-gram smoothing.
+#
+# Below, the same history under every smoothing: the five likeliest next tokens.
 
-$$P_{\text{interp}}(w \mid u, v) = \lambda_3\, P_{\text{MLE}}(w \mid u, v)
-+ \lambda_2\, P_{\text{MLE}}(w \mid v) + \lambda_1\, P_{\text{MLE}}(w),
-\qquad \lambda_1 + \lambda_2 + \lambda_3 = 1,$$
-
-with the weights $\lambda$ tuned on held-out text, not on the training text (there the longest
-order always looks best).
-
-**Kneser–Ney** goes further in two ways. It subtracts a fixed *discount* $D$ (about 0.75) from every
-seen count and hands the freed mass to the lower order, which is **absolute discounting**. And the
-lower order is not "how often does $w$ occur" but "after how many *different* words does $w$ occur":
-the **continuation probability**. The textbook example: *Francisco* is frequent, but nearly always
-after *San*, so as a guess for a new history it deserves little probability, while a word that
-follows many different words deserves more. Kneser–Ney (in its modified form, with three discounts)
-has long been the strongest n-gram smoothing.
-
-Below, the same history under every smoothing: the five likeliest next tokens.
-"""))
-
-add(code(r"""
+# %%
 # a frequent two-word history made of ordinary words
 context = next(g for g, _ in NgramLM(2, smoothing="mle").fit(train).most_common(2, top=100)
                if all(w.isalpha() and w.islower() for w in g))
@@ -723,48 +692,43 @@ for smoothing in ("mle", "add-k", "interpolated", "kneser-ney"):
     top = np.argsort(-p)[:5]
     shown = ", ".join(f"{lm.vocab[i]} {p[i]:.3f}" for i in top)
     print(f"{smoothing:>13}  P(. | {' '.join(context)}):  {shown}")
-"""))
 
-add(md("generate", r"""
-A trigram model can also *write*: draw the first word from $P(\cdot \mid \texttt{<s>}\,\texttt{<s>})$,
-then the next from its history, until `</s>`. Locally the text looks fine; beyond two words it has no
-memory at all.
-"""))
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb01_generate", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# A trigram model can also *write*: draw the first word from $P(\cdot \mid \texttt{<s>}\,\texttt{<s>})$,
+# then the next from its history, until `</s>`. Locally the text looks fine; beyond two words it has no
+# memory at all.
 
-add(code(r"""
+# %%
 kn3 = NgramLM(3, smoothing="kneser-ney").fit(train)
 for _ in range(5):
     print("-", " ".join(kn3.generate(rng=rng)))
-"""))
 
-# ---- 7. perplexity -----------------------------------------------------------------------------
 
-add(md("perplexity", r"""
-## 7. Perplexity
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb01_perplexity", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 7. Perplexity
+#
+# To compare models we measure how well they predict text they were not trained on. Over a test set
+# with $N$ predicted tokens (every word plus one `</s>` per sentence), the average number of bits per
+# token is the **cross-entropy** $J = -\frac{1}{N} \sum_t \log_2 P(w_t \mid h_t)$, and the
+# **perplexity** is
+#
+# $$\text{PP} \;=\; 2^{J} \;=\; 2^{-\frac{1}{N} \sum_t \log_2 P(w_t \mid h_t)}
+# \;=\; \Big(\prod_t P(w_t \mid h_t)\Big)^{-1/N}.$$
+#
+# Since $\log_2 x = \ln x / \ln 2$, the same number is $e^{-\frac{1}{N}\sum_t \ln P(w_t \mid h_t)}$: bits
+# with base 2 or nats with base $e$ give the same perplexity. Perplexity is an effective branching
+# factor: a model that spreads its probability evenly over $V$ tokens has perplexity exactly $V$, and a
+# perplexity of 150 means the model is, on average, as unsure as if it chose among 150 equally likely
+# words. Lower is better; an unseen token with probability 0 makes it infinite.
+#
+# ### Exercise 5 (2 points): `perplexity_from_log2probs`
+#
+# Write `perplexity_from_log2probs(log2probs)`: given the per-token log2-probabilities of a text (for
+# example all the lists from `sentence_log2probs`, joined), return its perplexity as a float. A `-inf`
+# among them gives `inf`. Raise a `ValueError` for an empty input, a NaN, or a log-probability above 0
+# (a probability above one).
 
-To compare models we measure how well they predict text they were not trained on. Over a test set
-with $N$ predicted tokens (every word plus one `</s>` per sentence), the average number of bits per
-token is the **cross-entropy** $J = -\frac{1}{N} \sum_t \log_2 P(w_t \mid h_t)$, and the
-**perplexity** is
-
-$$\text{PP} \;=\; 2^{J} \;=\; 2^{-\frac{1}{N} \sum_t \log_2 P(w_t \mid h_t)}
-\;=\; \Big(\prod_t P(w_t \mid h_t)\Big)^{-1/N}.$$
-
-Since $\log_2 x = \ln x / \ln 2$, the same number is $e^{-\frac{1}{N}\sum_t \ln P(w_t \mid h_t)}$: bits
-with base 2 or nats with base $e$ give the same perplexity. Perplexity is an effective branching
-factor: a model that spreads its probability evenly over $V$ tokens has perplexity exactly $V$, and a
-perplexity of 150 means the model is, on average, as unsure as if it chose among 150 equally likely
-words. Lower is better; an unseen token with probability 0 makes it infinite.
-
-### Exercise 5 (2 points): `perplexity_from_log2probs`
-
-Write `perplexity_from_log2probs(log2probs)`: given the per-token log2-probabilities of a text (for
-example all the lists from `sentence_log2probs`, joined), return its perplexity as a float. A `-inf`
-among them gives `inf`. Raise a `ValueError` for an empty input, a NaN, or a log-probability above 0
-(a probability above one).
-"""))
-
-add(answer("perplexity_from_log2probs", r'''
+# %% nbgrader={"grade": false, "grade_id": "nb01_perplexity_from_log2probs", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def perplexity_from_log2probs(log2probs) -> float:
     """Perplexity 2 ** (-mean(log2probs)) of a text, from its per-token log2-probabilities.
 
@@ -782,9 +746,12 @@ def perplexity_from_log2probs(log2probs) -> float:
         raise ValueError(f"a log-probability above 0 (a probability above one): {values.max()!r}")
     return float(2.0 ** (-values.mean()))
     ### END SOLUTION
-'''))
 
-add(tests("perplexity_from_log2probs_test", 2, r'''
+
+# %%
+rnnlm.check("nb01_perplexity_from_log2probs")
+
+# %% nbgrader={"grade": true, "grade_id": "nb01_perplexity_from_log2probs_test", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Visible checks: uniform models, certainty, the nats identity, zero probabilities.
 for _V in (2, 7, 10_000):
     _pp = perplexity_from_log2probs([-math.log2(_V)] * 25)
@@ -817,6 +784,7 @@ assert math.isclose(perplexity_from_log2probs([-1.0, -3.0]), 4.0)
 assert perplexity_from_log2probs([-math.inf] * 3) == math.inf
 # the same number as the library's perplexity from natural logs
 from rnnlm.ngram import perplexity_from_logprobs as _ppl_nats
+
 _ln = np.log(_rng_h.uniform(0.01, 1.0, size=30))
 assert math.isclose(perplexity_from_log2probs(_ln / math.log(2)), _ppl_nats(_ln), rel_tol=1e-9)
 for _bad in ([0.5], [-1.0, 2.0], [float("nan")], [-1.0, float("nan")]):
@@ -834,21 +802,19 @@ else:
     raise AssertionError("an empty array should raise ValueError")
 print("perplexity_from_log2probs: hidden tests passed")
 ### END HIDDEN TESTS
-'''))
 
-add(md("ppl_vs_n", r"""
-Now the library measures train and test perplexity for every smoothing and order. Watch three
-things: the training perplexity falls as $n$ grows for every model (longer histories fit the training
-text better); the unsmoothed test perplexity is infinite as soon as $n \ge 2$; and for the smoothed
-models the test perplexity stops improving, or gets worse, at some order: the counts of long n-grams
-are too sparse to trust.
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb01_ppl_vs_n", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# Now the library measures train and test perplexity for every smoothing and order. Watch three
+# things: the training perplexity falls as $n$ grows for every model (longer histories fit the training
+# text better); the unsmoothed test perplexity is infinite as soon as $n \ge 2$; and for the smoothed
+# models the test perplexity stops improving, or gets worse, at some order: the counts of long n-grams
+# are too sparse to trust.
+#
+# (In fast mode with PTB the training text is small, so many test words never occur in it; the library
+# scores them as PTB's own `<unk>` token, a frequent word, which flatters the test perplexity of the
+# low orders. Full-size PTB has a closed vocabulary of 10,000 words and no such effect.)
 
-(In fast mode with PTB the training text is small, so many test words never occur in it; the library
-scores them as PTB's own `<unk>` token, a frequent word, which flatters the test perplexity of the
-low orders. Full-size PTB has a closed vocabulary of 10,000 words and no such effect.)
-"""))
-
-add(code(r"""
+# %%
 ORDERS = [1, 2, 3, 4, 5]
 MODELS = {  # label -> how to build the model of order n
     "mle": lambda n: NgramLM(n, smoothing="mle"),
@@ -875,20 +841,16 @@ references = {"Kneser-Ney 5-gram (Mikolov 2012)": 141.2} if CORPUS == "ptb" and 
 floor = embedded_perplexity_floor("test", fast=FAST) if CORPUS == "embedded" else None
 plots.perplexity_by_order_plot(ORDERS, train_pp, test_pp, floor=floor, references=references,
                                title=f"Train (dashed) and test (solid) perplexity on {CORPUS}")
-"""))
 
-# ---- 8. cost ----------------------------------------------------------------------------------
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb01_cost", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 8. The price of counting: n-grams and memory
+#
+# An n-gram model *is* its count tables, so its size is the number of distinct n-grams it stores. How
+# does that grow? There are $V^n$ possible n-grams, which is astronomical, but a corpus of $N$ tokens
+# contains at most $N$ distinct ones of each order. The library's `report()` gives, for a fitted model,
+# the number of distinct n-grams of each order and the bytes its tables take.
 
-add(md("cost", r"""
-## 8. The price of counting: n-grams and memory
-
-An n-gram model *is* its count tables, so its size is the number of distinct n-grams it stores. How
-does that grow? There are $V^n$ possible n-grams, which is astronomical, but a corpus of $N$ tokens
-contains at most $N$ distinct ones of each order. The library's `report()` gives, for a fitted model,
-the number of distinct n-grams of each order and the bytes its tables take.
-"""))
-
-add(code(r"""
+# %%
 COST_ORDERS = [1, 2, 3, 4, 5]
 distinct, memory = [], []
 for n in COST_ORDERS:
@@ -901,18 +863,16 @@ for row in rows:
     print(f"{row['order']:>5} {row['ngrams']:>10,} {row['bytes'] / 2**20:>8.2f}")
 plots.ngram_growth_by_order_plot(COST_ORDERS, distinct, memory, tokens=n_train_tokens, vocab_size=lm.V,
                                  title=f"{CORPUS} train: {n_train_tokens:,} tokens, Kneser-Ney models")
-"""))
 
-add(md("cost_size", r"""
-And as the corpus grows? Fit the same models on larger and larger parts of the training text.
-Unigrams saturate (there are only so many words), but the number of distinct trigrams and 4-grams
-keeps growing almost in proportion to the text: nearly every new sentence brings new ones. So the
-memory of a high-order model grows with the data, without end. Extrapolate to the billions of words
-that make a good n-gram model, and the tables need many gigabytes. A recurrent network, by contrast,
-has a fixed number of parameters however much text it reads.
-"""))
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb01_cost_size", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# And as the corpus grows? Fit the same models on larger and larger parts of the training text.
+# Unigrams saturate (there are only so many words), but the number of distinct trigrams and 4-grams
+# keeps growing almost in proportion to the text: nearly every new sentence brings new ones. So the
+# memory of a high-order model grows with the data, without end. Extrapolate to the billions of words
+# that make a good n-gram model, and the tables need many gigabytes. A recurrent network, by contrast,
+# has a fixed number of parameters however much text it reads.
 
-add(code(r"""
+# %%
 fractions = [1 / 16, 1 / 8, 1 / 4, 1 / 2, 1] if FAST else [1 / 64, 1 / 32, 1 / 16, 1 / 8, 1 / 4, 1 / 2, 1]
 SIZE_ORDERS = [1, 2, 3, 4]
 sizes = []
@@ -927,21 +887,17 @@ for f in fractions:
         memory_by_order[n].append(lm.nbytes)
 plots.ngram_growth_by_size_plot(sizes, distinct_by_order, memory_by_order,
                                 title=f"{CORPUS}: growing the training text")
-"""))
 
-# ---- 9. floor and written answer ---------------------------------------------------------------
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb01_floor", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 9. How low can perplexity go?
+#
+# For real text nobody knows the true probability of a sentence, so nobody knows the best possible
+# perplexity. The kit's embedded corpus is different: it was *generated* by a known model (a hidden
+# Markov model over word classes), so the exact probability of every test sentence, and hence the
+# lowest perplexity any model can reach on it (up to the luck of the sample), is known. Let us see how
+# close n-gram models come.
 
-add(md("floor", r"""
-## 9. How low can perplexity go?
-
-For real text nobody knows the true probability of a sentence, so nobody knows the best possible
-perplexity. The kit's embedded corpus is different: it was *generated* by a known model (a hidden
-Markov model over word classes), so the exact probability of every test sentence, and hence the
-lowest perplexity any model can reach on it (up to the luck of the sample), is known. Let us see how
-close n-gram models come.
-"""))
-
-add(code(r"""
+# %%
 emb = embedded_splits(fast=FAST)
 floor = embedded_perplexity_floor("test", fast=FAST)
 labels, emb_train_pp, emb_test_pp = [], [], []
@@ -953,57 +909,48 @@ for n in (1, 2, 3, 4):
 print(f"floor (true model) on the embedded test split: {floor:.2f}")
 plots.perplexity_floor_plot(labels, emb_test_pp, floor, train_perplexities=emb_train_pp,
                             title="Kneser-Ney n-grams against the embedded corpus's floor")
-"""))
 
-add(md("written_question", r"""
-### Exercise 6 (3 points, graded by hand): what the measurements say
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb01_written_question", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ### Exercise 6 (3 points, graded by hand): what the measurements say
+#
+# Answer in a few sentences each, using your plots and numbers from sections 7 to 9:
+#
+# 1. Why does the training perplexity keep falling as $n$ grows while the test perplexity does not?
+#    Why is the unsmoothed test perplexity infinite, and why is add-k worse than Kneser–Ney at high $n$?
+# 2. From section 8: roughly how would the memory of a 5-gram model grow if the training corpus were
+#    1000 times larger? What does that mean for the largest practical $n$?
+# 3. In section 9 the training perplexity of a high-order model can fall *below* the floor. Why is
+#    that not a contradiction, and what does it tell you about the model?
+#
+# Write your answer in the cell below.
 
-Answer in a few sentences each, using your plots and numbers from sections 7 to 9:
+# %% [markdown] nbgrader={"grade": true, "grade_id": "nb01_written_answer", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}
+# 1. A longer history fits the training text more closely: at high $n$ most histories were seen once,
+#    so the model nearly memorises what followed them and training perplexity falls toward 1. On new
+#    text those long n-grams are mostly unseen; the MLE gives them probability 0, a single zero makes
+#    the log-probability $-\infty$ and the perplexity infinite. Add-k gives every unseen n-gram the
+#    same pseudo-count, which for a large $V$ moves most of the mass of a sparse history to junk, so it
+#    degrades as histories get sparser; Kneser–Ney discounts a little from each seen count and backs
+#    off to lower orders whose continuation counts are reliable, so it never does worse than the lower
+#    orders.
+# 2. The number of distinct high-order n-grams grows roughly linearly with the corpus (nearly every
+#    sentence brings new ones), so 1000 times the text means roughly 1000 times the memory: from the
+#    measured tens of MB to tens of GB. Memory (and data sparsity) caps $n$ at about 4–5 in practice.
+# 3. The floor is an average over *new* sentences of the true model. On its own training data a model
+#    can do better than the truth by memorising the sample; this is overfitting, and only test
+#    perplexity measures how well the model generalises.
 
-1. Why does the training perplexity keep falling as $n$ grows while the test perplexity does not?
-   Why is the unsmoothed test perplexity infinite, and why is add-k worse than Kneser–Ney at high $n$?
-2. From section 8: roughly how would the memory of a 5-gram model grow if the training corpus were
-   1000 times larger? What does that mean for the largest practical $n$?
-3. In section 9 the training perplexity of a high-order model can fall *below* the floor. Why is
-   that not a contradiction, and what does it tell you about the model?
-
-Write your answer in the cell below.
-"""))
-
-add(written("written_answer", 3, r"""
-1. A longer history fits the training text more closely: at high $n$ most histories were seen once,
-   so the model nearly memorises what followed them and training perplexity falls toward 1. On new
-   text those long n-grams are mostly unseen; the MLE gives them probability 0, a single zero makes
-   the log-probability $-\infty$ and the perplexity infinite. Add-k gives every unseen n-gram the
-   same pseudo-count, which for a large $V$ moves most of the mass of a sparse history to junk, so it
-   degrades as histories get sparser; Kneser–Ney discounts a little from each seen count and backs
-   off to lower orders whose continuation counts are reliable, so it never does worse than the lower
-   orders.
-2. The number of distinct high-order n-grams grows roughly linearly with the corpus (nearly every
-   sentence brings new ones), so 1000 times the text means roughly 1000 times the memory: from the
-   measured tens of MB to tens of GB. Memory (and data sparsity) caps $n$ at about 4–5 in practice.
-3. The floor is an average over *new* sentences of the true model. On its own training data a model
-   can do better than the truth by memorising the sample; this is overfitting, and only test
-   perplexity measures how well the model generalises.
-"""))
-
-add(md("summary", r"""
-## Summary
-
-- The chain rule writes $P(\text{sentence})$ as a product of next-word predictions; the Markov assumption
-  cuts the history to $n-1$ words; padding with `<s>` and `</s>` makes the first words and the end
-  of the sentence predictions like any other.
-- MLE probabilities are count ratios $c(h, w)/c(h)$; they give unseen n-grams probability 0 and
-  unseen text infinite perplexity.
-- Smoothing moves probability to the unseen: add-k crudely, interpolation and Kneser–Ney by leaning
-  on lower orders. Kneser–Ney is the strongest.
-- Perplexity $2^{J}$ (bits) $= e^{J \ln 2}$ (nats) is the effective number of choices per token.
-- The count tables grow with $n$ and almost linearly with the corpus, which caps $n$ in practice and
-  makes n-gram models large. The next notebooks replace the tables with a recurrent network whose
-  size does not depend on the amount of text and whose history is not cut at $n-1$ words.
-"""))
-
-
-
-if __name__ == "__main__":
-    sys.exit(nb.main())
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb01_summary", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## Summary
+#
+# - The chain rule writes $P(\text{sentence})$ as a product of next-word predictions; the Markov assumption
+#   cuts the history to $n-1$ words; padding with `<s>` and `</s>` makes the first words and the end
+#   of the sentence predictions like any other.
+# - MLE probabilities are count ratios $c(h, w)/c(h)$; they give unseen n-grams probability 0 and
+#   unseen text infinite perplexity.
+# - Smoothing moves probability to the unseen: add-k crudely, interpolation and Kneser–Ney by leaning
+#   on lower orders. Kneser–Ney is the strongest.
+# - Perplexity $2^{J}$ (bits) $= e^{J \ln 2}$ (nats) is the effective number of choices per token.
+# - The count tables grow with $n$ and almost linearly with the corpus, which caps $n$ in practice and
+#   makes n-gram models large. The next notebooks replace the tables with a recurrent network whose
+#   size does not depend on the amount of text and whose history is not cut at $n-1$ words.

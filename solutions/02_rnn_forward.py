@@ -1,76 +1,68 @@
-"""Writes solutions/02_rnn_forward.ipynb, the nbgrader source notebook of notebook 02.
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
 
-The notebook is authored here as Python so that its cells, their nbgrader metadata and the
-exercise code can be read and reviewed as one text. Run it from anywhere::
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb02_intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# # 02 · The recurrent neural network language model: the forward pass
+#
+# Notebook 01 built language models from **counts**: to predict the next word it looked at the last
+# $n-1$ words, and it needed one table entry for every n-gram ever seen. Its tables grew with $n$ and
+# with the corpus, and anything further back than $n-1$ words was forgotten.
+#
+# A **recurrent neural network** (RNN) language model reads the text one word at a time and keeps a
+# **hidden state** $h_t$, a vector that summarises everything read so far. At every step it updates the
+# state with the same small set of weights and predicts a probability for every word of the vocabulary.
+# Its memory does not depend on how long the text is or how much text it was trained on.
+#
+# In this notebook you will
+#
+# 1. draw the model and write its equations in the lecture's notation;
+# 2. write the **embedding lookup** $x_t = L[w_t]$;
+# 3. write **one step** of the recurrence $h_t = f(W_{hh} h_{t-1} + W_{hx} x_t + b_h)$ and see it as one
+#    product with the concatenation $[W_{hh}\; W_{hx}]$;
+# 4. run it over a **whole sequence**, with the same weights at every step;
+# 5. turn scores into probabilities with the **softmax** $\hat y_t = \mathrm{softmax}(W_S h_t + b_S)$;
+# 6. measure predictions with the **cross-entropy** loss, and turn it into **perplexity**, $2^J$ with $J$
+#    in bits or $e^J$ with $J$ in nats;
+# 7. check that an untrained model has a perplexity close to the vocabulary size $V$;
+# 8. **measure** the memory of the RNN against the n-gram tables of notebook 01.
+#
+# Training (the backward pass) is the topic of notebook 03.
+#
+# | exercise | you write | points |
+# | --- | --- | --- |
+# | 1 | `embedding_forward(ids, L)` | 1 |
+# | 2 | `rnn_step_forward(x_t, h_prev, W_hx, W_hh, b_h, activation)` | 2 |
+# | 3 | `rnn_forward(x, h0, W_hx, W_hh, b_h, activation)` | 2 |
+# | 4 | `softmax(scores, axis)` | 2 |
+# | 5 | `temporal_softmax_loss(scores, y, mask)` | 3 |
+# | 6 | `perplexity_from_loss(J_nats)` and `perplexity_from_bits(J_bits)` | 2 |
+#
+# **How to work.** In each answer cell, replace `raise NotImplementedError()` with your code; keep the
+# function's name and parameters (they are those of the library `rnnlm.rnn_numpy`, which the later
+# notebooks use). Then run the cell right below it, `rnnlm.check("nb02_embedding_forward")` for
+# exercise 1: it runs the exercise's checks on your function and prints `PASSED`, or the first check
+# that fails with a hint, without stopping the notebook. The test cell after it runs the same checks
+# (they point at common mistakes), and more (hidden) tests run when your notebook is graded. Cells that
+# use your functions say so when an exercise is not done yet; the rest of the notebook runs anyway.
+#
+# *Fast mode.* With the environment variable `RNNLM_FAST=1` the notebook uses the small embedded corpus
+# and runs in well under a minute; the grader always uses it. Without it, it uses the Penn Treebank when
+# that is in your data directory (a few minutes).
 
-    .venv/bin/python solutions/_build/nb02.py          # (re)write the notebook
-    .venv/bin/python solutions/_build/nb02.py --check  # exit 1 if the notebook is out of date
-
-The written notebook has no outputs and no execution counts; commit it together with this file.
-"""
-
-from __future__ import annotations
-
-import sys
-
-from nbbuild import NotebookBuilder
-
-nb = NotebookBuilder(2, "02_rnn_forward.ipynb")
-md, code, locked_code, answer, tests, written, add = (
-    nb.md, nb.code, nb.locked_code, nb.answer, nb.tests, nb.written, nb.add
-)
-
-add(md("intro", r"""
-# 02 · The recurrent neural network language model: the forward pass
-
-Notebook 01 built language models from **counts**: to predict the next word it looked at the last
-$n-1$ words, and it needed one table entry for every n-gram ever seen. Its tables grew with $n$ and
-with the corpus, and anything further back than $n-1$ words was forgotten.
-
-A **recurrent neural network** (RNN) language model reads the text one word at a time and keeps a
-**hidden state** $h_t$, a vector that summarises everything read so far. At every step it updates the
-state with the same small set of weights and predicts a probability for every word of the vocabulary.
-Its memory does not depend on how long the text is or how much text it was trained on.
-
-In this notebook you will
-
-1. draw the model and write its equations in the lecture's notation;
-2. write the **embedding lookup** $x_t = L[w_t]$;
-3. write **one step** of the recurrence $h_t = f(W_{hh} h_{t-1} + W_{hx} x_t + b_h)$ and see it as one
-   product with the concatenation $[W_{hh}\; W_{hx}]$;
-4. run it over a **whole sequence**, with the same weights at every step;
-5. turn scores into probabilities with the **softmax** $\hat y_t = \mathrm{softmax}(W_S h_t + b_S)$;
-6. measure predictions with the **cross-entropy** loss, and turn it into **perplexity**, $2^J$ with $J$
-   in bits or $e^J$ with $J$ in nats;
-7. check that an untrained model has a perplexity close to the vocabulary size $V$;
-8. **measure** the memory of the RNN against the n-gram tables of notebook 01.
-
-Training (the backward pass) is the topic of notebook 03.
-
-| exercise | you write | points |
-| --- | --- | --- |
-| 1 | `embedding_forward(ids, L)` | 1 |
-| 2 | `rnn_step_forward(x_t, h_prev, W_hx, W_hh, b_h, activation)` | 2 |
-| 3 | `rnn_forward(x, h0, W_hx, W_hh, b_h, activation)` | 2 |
-| 4 | `softmax(scores, axis)` | 2 |
-| 5 | `temporal_softmax_loss(scores, y, mask)` | 3 |
-| 6 | `perplexity_from_loss(J_nats)` and `perplexity_from_bits(J_bits)` | 2 |
-
-**How to work.** In each answer cell, replace `raise NotImplementedError()` with your code; keep the
-function's name and parameters (they are those of the library `rnnlm.rnn_numpy`, which the later
-notebooks use). Then run the cell right below it, `rnnlm.check("nb02_embedding_forward")` for
-exercise 1: it runs the exercise's checks on your function and prints `PASSED`, or the first check
-that fails with a hint, without stopping the notebook. The test cell after it runs the same checks
-(they point at common mistakes), and more (hidden) tests run when your notebook is graded. Cells that
-use your functions say so when an exercise is not done yet; the rest of the notebook runs anyway.
-
-*Fast mode.* With the environment variable `RNNLM_FAST=1` the notebook uses the small embedded corpus
-and runs in well under a minute; the grader always uses it. Without it, it uses the Penn Treebank when
-that is in your data directory (a few minutes).
-"""))
-
-add(locked_code("setup", r"""
-%matplotlib inline
+# %% nbgrader={"grade": false, "grade_id": "nb02_setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %matplotlib inline
 import math
 import time
 
@@ -81,47 +73,43 @@ from rnnlm import data, plots
 from rnnlm.embedded import embedded_splits
 from rnnlm.gradcheck import numeric_gradient_array, rel_error
 from rnnlm.ngram import NgramLM
-from rnnlm.rnn_numpy import RNNLM, get_activation, temporal_affine_forward
+from rnnlm.rnn_numpy import RNNLM, get_activation, temporal_affine_forward  # noqa: F401 (get_activation: exercise 2)
 
 FAST = rnnlm.fast_mode()
 SEED = 0
 rng = np.random.default_rng(SEED)
 print(f"rnnlm {rnnlm.__version__}, fast mode: {FAST}")
-"""))
 
-# ---- 1. the model ------------------------------------------------------------------------------
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb02_model", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 1. The model
+#
+# The text is a sequence of token ids $w_1, w_2, \dots, w_T$ from a vocabulary of $V$ tokens (the words,
+# `<unk>` for rare words, and `<eos>` at the end of each sentence). At each step $t$ the model
+#
+# 1. looks up the **word vector** of the current token, a row of the embedding matrix $L$:
+#    $$x_t = L[w_t] \in \mathbb{R}^{D};$$
+# 2. updates its **hidden state** from the previous state and the new word:
+#    $$h_t = f\big(W_{hh}\, h_{t-1} + W_{hx}\, x_t + b_h\big) \in \mathbb{R}^{H},$$
+#    with a nonlinearity $f$ applied to every entry (tanh here; sigmoid and ReLU also work) and a
+#    start state $h_0$ (zeros, or the last state of the previous piece of text);
+# 3. scores every token of the vocabulary and turns the scores into probabilities:
+#    $$\hat y_t = \mathrm{softmax}\big(W_S\, h_t + b_S\big) \in \mathbb{R}^{V},
+#    \qquad \hat y_{t,j} = P(w_{t+1} = j \mid w_1, \dots, w_t).$$
+#
+# | symbol | code | shape | what |
+# | --- | --- | --- | --- |
+# | $L$ | `L` | (V, D) | word vectors, one row per token |
+# | $W_{hx}$ | `W_hx` | (H, D) | input to hidden |
+# | $W_{hh}$ | `W_hh` | (H, H) | hidden to hidden: carries the past |
+# | $b_h$ | `b_h` | (H,) | hidden bias |
+# | $W_S$ | `W_S` | (V, H) | hidden to scores |
+# | $b_S$ | `b_S` | (V,) | score bias |
+#
+# The crucial point: **the same** $L, W_{hx}, W_{hh}, b_h, W_S, b_S$ are used at every step. Unrolled in
+# time, the network looks like this (the top row is what each $\hat y_t$ should give a high probability:
+# the next word):
 
-add(md("model", r"""
-## 1. The model
-
-The text is a sequence of token ids $w_1, w_2, \dots, w_T$ from a vocabulary of $V$ tokens (the words,
-`<unk>` for rare words, and `<eos>` at the end of each sentence). At each step $t$ the model
-
-1. looks up the **word vector** of the current token, a row of the embedding matrix $L$:
-   $$x_t = L[w_t] \in \mathbb{R}^{D};$$
-2. updates its **hidden state** from the previous state and the new word:
-   $$h_t = f\big(W_{hh}\, h_{t-1} + W_{hx}\, x_t + b_h\big) \in \mathbb{R}^{H},$$
-   with a nonlinearity $f$ applied to every entry (tanh here; sigmoid and ReLU also work) and a
-   start state $h_0$ (zeros, or the last state of the previous piece of text);
-3. scores every token of the vocabulary and turns the scores into probabilities:
-   $$\hat y_t = \mathrm{softmax}\big(W_S\, h_t + b_S\big) \in \mathbb{R}^{V},
-   \qquad \hat y_{t,j} = P(w_{t+1} = j \mid w_1, \dots, w_t).$$
-
-| symbol | code | shape | what |
-| --- | --- | --- | --- |
-| $L$ | `L` | (V, D) | word vectors, one row per token |
-| $W_{hx}$ | `W_hx` | (H, D) | input to hidden |
-| $W_{hh}$ | `W_hh` | (H, H) | hidden to hidden: carries the past |
-| $b_h$ | `b_h` | (H,) | hidden bias |
-| $W_S$ | `W_S` | (V, H) | hidden to scores |
-| $b_S$ | `b_S` | (V,) | score bias |
-
-The crucial point: **the same** $L, W_{hx}, W_{hh}, b_h, W_S, b_S$ are used at every step. Unrolled in
-time, the network looks like this (the top row is what each $\hat y_t$ should give a high probability:
-the next word):
-"""))
-
-add(locked_code("load_corpus", r"""
+# %% nbgrader={"grade": false, "grade_id": "nb02_load_corpus", "locked": true, "schema_version": 3, "solution": false, "task": false}
 CORPUS = "ptb" if data.available("ptb") and not FAST else "embedded"
 splits = data.load_corpus(CORPUS, fast=FAST)
 train, valid, test = splits["train"], splits["valid"], splits["test"]
@@ -133,53 +121,47 @@ sentence = next(s for s in train if 4 <= len(s) <= 7)
 print(f"corpus: {CORPUS}   V = {V:,} tokens   "
       f"train {len(train_ids):,} tokens   valid {len(valid_ids):,} tokens")
 print("a sentence:", " ".join(sentence), "  ->  ids", vocab.encode(sentence + ["<eos>"]))
-"""))
 
-add(code(r"""
+# %%
 plots.rnn_unrolled_plot(sentence, title=f"The RNN language model reading a sentence of the {CORPUS} corpus")
-"""))
 
-add(md("batches", r"""
-**Batches and row vectors.** The lecture writes vectors as columns and one sequence at a time. In code
-we process $B$ sequences at once and store each vector as a **row**: `x_t` is a (B, D) array whose
-row $b$ is the lecture's $x_t$ for sequence $b$, `h_prev` is (B, H), and a whole sequence of inputs is
-a (B, T, D) array. The weights keep the lecture's shapes. For a column vector $v$, the product
-$W v$ written as a row is $v^\top W^\top$, so applying a weight matrix to every row of a batch is a
-matrix product with its transpose. In NumPy, `A @ B` multiplies matrices and `A.T` transposes; a
-vector of shape (H,) added to a (B, H) array is added to every row (broadcasting).
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb02_batches", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# **Batches and row vectors.** The lecture writes vectors as columns and one sequence at a time. In code
+# we process $B$ sequences at once and store each vector as a **row**: `x_t` is a (B, D) array whose
+# row $b$ is the lecture's $x_t$ for sequence $b$, `h_prev` is (B, H), and a whole sequence of inputs is
+# a (B, T, D) array. The weights keep the lecture's shapes. For a column vector $v$, the product
+# $W v$ written as a row is $v^\top W^\top$, so applying a weight matrix to every row of a batch is a
+# matrix product with its transpose. In NumPy, `A @ B` multiplies matrices and `A.T` transposes; a
+# vector of shape (H,) added to a (B, H) array is added to every row (broadcasting).
+#
+# Shapes use one set of letters: **B** batch, **T** time, **D** word-vector size, **H** hidden size,
+# **V** vocabulary.
+#
+# **Inputs and targets.** A language model predicts each token from the ones before it. From a stream of
+# ids, the inputs are the ids and the targets the same ids shifted by one:
 
-Shapes use one set of letters: **B** batch, **T** time, **D** word-vector size, **H** hidden size,
-**V** vocabulary.
-
-**Inputs and targets.** A language model predicts each token from the ones before it. From a stream of
-ids, the inputs are the ids and the targets the same ids shifted by one:
-"""))
-
-add(code(r"""
+# %%
 x_ids, y_ids = train_ids[:-1], train_ids[1:]
 for t in range(8):
     print(f"t={t + 1}: input {vocab.itos[x_ids[t]]!r:>12} -> target {vocab.itos[y_ids[t]]!r}")
-"""))
 
-# ---- 2. embedding lookup -----------------------------------------------------------------------
 
-add(md("ex1_text", r"""
-## 2. Word vectors: the embedding lookup
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb02_ex1_text", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 2. Word vectors: the embedding lookup
+#
+# Each token id selects one row of $L$. (Equivalently, $x_t = L^\top e_{w_t}$ with the one-hot vector
+# $e_{w_t}$, but nobody multiplies by a one-hot vector: indexing is the same and far cheaper.)
+#
+# ### Exercise 1 (1 point): `embedding_forward`
+#
+# Write `embedding_forward(ids, L)`: `ids` is a (B, T) integer array, `L` is (V, D); return `x` of shape
+# (B, T, D) with `x[b, t] = L[ids[b, t]]`, together with a cache for the backward pass of notebook 03,
+# the tuple `(ids, L.shape, L.dtype)`. NumPy can index with a whole array of ids at once.
+#
+# Raise a `ValueError` when an id is outside $[0, V)$: NumPy would read `L[-1]`, the last row, for an id
+# of -1 without complaint, and a bug in the data would go unnoticed.
 
-Each token id selects one row of $L$. (Equivalently, $x_t = L^\top e_{w_t}$ with the one-hot vector
-$e_{w_t}$, but nobody multiplies by a one-hot vector: indexing is the same and far cheaper.)
-
-### Exercise 1 (1 point): `embedding_forward`
-
-Write `embedding_forward(ids, L)`: `ids` is a (B, T) integer array, `L` is (V, D); return `x` of shape
-(B, T, D) with `x[b, t] = L[ids[b, t]]`, together with a cache for the backward pass of notebook 03,
-the tuple `(ids, L.shape, L.dtype)`. NumPy can index with a whole array of ids at once.
-
-Raise a `ValueError` when an id is outside $[0, V)$: NumPy would read `L[-1]`, the last row, for an id
-of -1 without complaint, and a bug in the data would go unnoticed.
-"""))
-
-add(answer("embedding_forward", r'''
+# %% nbgrader={"grade": false, "grade_id": "nb02_embedding_forward", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def embedding_forward(ids, L):
     """Look up word vectors: x[b, t] = L[ids[b, t]].
 
@@ -196,9 +178,12 @@ def embedding_forward(ids, L):
         raise ValueError(f"token id {bad} is outside the vocabulary [0, V={L.shape[0]})")
     return L[ids], (ids, L.shape, L.dtype)
     ### END SOLUTION
-'''))
 
-add(tests("embedding_forward_test", 1, r'''
+
+# %%
+rnnlm.check("nb02_embedding_forward")
+
+# %% nbgrader={"grade": true, "grade_id": "nb02_embedding_forward_test", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 # Visible checks: an L whose row i is (i, -i, i/2), so every looked-up vector names its id.
 _V, _D = 6, 3
 _L = np.arange(_V, dtype=float)[:, None] * np.array([1.0, -1.0, 0.5])
@@ -252,14 +237,12 @@ for _bad in (-3, 9, 100):
         raise AssertionError(f"id {_bad} should raise ValueError")
 print("embedding_forward: hidden tests passed")
 ### END HIDDEN TESTS
-'''))
 
-add(md("ex1_after", r"""
-With random word vectors, the sentence above becomes a (1, T, D) array: one row of $L$ per token.
-(Training will move the vectors of words that behave alike close together.)
-"""))
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb02_ex1_after", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# With random word vectors, the sentence above becomes a (1, T, D) array: one row of $L$ per token.
+# (Training will move the vectors of words that behave alike close together.)
 
-add(code(r"""
+# %%
 D_demo = 8
 L_demo = rng.standard_normal((V, D_demo))
 sentence_ids = vocab.encode(sentence + ["<eos>"])[None, :]  # (1, T)
@@ -271,29 +254,26 @@ except NotImplementedError:
     print("embedding_forward is not written yet: finish exercise 1")
 except Exception as exc:  # keep the notebook running whatever the answer does
     print(f"embedding_forward raised {type(exc).__name__}: {exc}")
-"""))
 
-# ---- 3. one step -------------------------------------------------------------------------------
 
-add(md("ex2_text", r"""
-## 3. One step of the recurrence
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb02_ex2_text", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 3. One step of the recurrence
+#
+# $$h_t = f\big(W_{hh}\, h_{t-1} + W_{hx}\, x_t + b_h\big)$$
+#
+# The first term carries the past forward, the second brings in the new word. $f$ is applied to every
+# entry; the library's activations have the names `"tanh"`, `"sigmoid"` and `"relu"`, and
+# `get_activation(name)` (imported in the setup cell) returns an object `act` whose `act.f` is the
+# function and `act.df` its derivative (for notebook 03).
+#
+# ### Exercise 2 (2 points): `rnn_step_forward`
+#
+# Write `rnn_step_forward(x_t, h_prev, W_hx, W_hh, b_h, activation="tanh")` for a batch: `x_t` is (B, D),
+# `h_prev` is (B, H), the weights have the shapes of the table in section 1. Return `h_t`, shape (B, H),
+# and the cache `(x_t, h_prev, W_hx, W_hh, h_t, act)` with `act = get_activation(activation)`.
+# Mind the row-vector convention of section 1.
 
-$$h_t = f\big(W_{hh}\, h_{t-1} + W_{hx}\, x_t + b_h\big)$$
-
-The first term carries the past forward, the second brings in the new word. $f$ is applied to every
-entry; the library's activations have the names `"tanh"`, `"sigmoid"` and `"relu"`, and
-`get_activation(name)` (imported in the setup cell) returns an object `act` whose `act.f` is the
-function and `act.df` its derivative (for notebook 03).
-
-### Exercise 2 (2 points): `rnn_step_forward`
-
-Write `rnn_step_forward(x_t, h_prev, W_hx, W_hh, b_h, activation="tanh")` for a batch: `x_t` is (B, D),
-`h_prev` is (B, H), the weights have the shapes of the table in section 1. Return `h_t`, shape (B, H),
-and the cache `(x_t, h_prev, W_hx, W_hh, h_t, act)` with `act = get_activation(activation)`.
-Mind the row-vector convention of section 1.
-"""))
-
-add(answer("rnn_step_forward", r'''
+# %% nbgrader={"grade": false, "grade_id": "nb02_rnn_step_forward", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def rnn_step_forward(x_t, h_prev, W_hx, W_hh, b_h, activation="tanh"):
     """One time step of the RNN: h_t = f(W_hh h_{t-1} + W_hx x_t + b_h) for every row of the batch.
 
@@ -308,9 +288,12 @@ def rnn_step_forward(x_t, h_prev, W_hx, W_hh, b_h, activation="tanh"):
     h_t = act.f(h_prev @ W_hh.T + x_t @ W_hx.T + b_h)
     return h_t, (x_t, h_prev, W_hx, W_hh, h_t, act)
     ### END SOLUTION
-'''))
 
-add(tests("rnn_step_forward_test", 2, r'''
+
+# %%
+rnnlm.check("nb02_rnn_step_forward")
+
+# %% nbgrader={"grade": true, "grade_id": "nb02_rnn_step_forward_test", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Visible checks on small fixed arrays (B = 2, D = 3, H = 4), compared with stored results.
 _x = np.linspace(-1.0, 1.0, 6).reshape(2, 3)
 _hp = np.linspace(0.8, -0.4, 8).reshape(2, 4)
@@ -378,24 +361,22 @@ assert isinstance(_cache, tuple) and len(_cache) == 6, "the cache is (x_t, h_pre
 assert np.allclose(_cache[4], _hc) and np.allclose(_cache[1], _hp) and np.allclose(_cache[0], _x)
 print("rnn_step_forward: hidden tests passed")
 ### END HIDDEN TESTS
-'''))
 
-add(md("concat", r"""
-### The concatenation view: one matrix instead of two
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb02_concat", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ### The concatenation view: one matrix instead of two
+#
+# The two products in the step can be written as one. Stack the weights side by side and the vectors
+# on top of each other:
+#
+# $$W_{hh}\, h_{t-1} + W_{hx}\, x_t \;=\; \big[\,W_{hh}\;\; W_{hx}\,\big]
+# \begin{bmatrix} h_{t-1} \\ x_t \end{bmatrix},
+# \qquad \big[\,W_{hh}\;\; W_{hx}\,\big] \in \mathbb{R}^{H \times (H + D)}.$$
+#
+# So an RNN cell is an ordinary one-layer network whose input is the previous state *and* the new
+# word, side by side. One larger matrix product is also how fast implementations (cuDNN's `nn.RNN`)
+# compute it. The cell below checks the identity on your `rnn_step_forward`.
 
-The two products in the step can be written as one. Stack the weights side by side and the vectors
-on top of each other:
-
-$$W_{hh}\, h_{t-1} + W_{hx}\, x_t \;=\; \big[\,W_{hh}\;\; W_{hx}\,\big]
-\begin{bmatrix} h_{t-1} \\ x_t \end{bmatrix},
-\qquad \big[\,W_{hh}\;\; W_{hx}\,\big] \in \mathbb{R}^{H \times (H + D)}.$$
-
-So an RNN cell is an ordinary one-layer network whose input is the previous state *and* the new
-word, side by side. One larger matrix product is also how fast implementations (cuDNN's `nn.RNN`)
-compute it. The cell below checks the identity on your `rnn_step_forward`.
-"""))
-
-add(code(r"""
+# %%
 B_demo, H_demo = 3, 5
 x_t = rng.standard_normal((B_demo, D_demo))
 h_prev = rng.standard_normal((B_demo, H_demo))
@@ -414,27 +395,24 @@ except NotImplementedError:
     print("rnn_step_forward is not written yet: finish exercise 2")
 except Exception as exc:
     print(f"rnn_step_forward raised {type(exc).__name__}: {exc}")
-"""))
 
-# ---- 4. the whole sequence ---------------------------------------------------------------------
 
-add(md("ex3_text", r"""
-## 4. The whole sequence: the same weights at every step
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb02_ex3_text", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 4. The whole sequence: the same weights at every step
+#
+# Running the model over a sequence is a loop: start from $h_0$, and at each step feed the new input
+# and the previous state to the step function. The weights do not change from step to step. This
+# **weight sharing** is what lets the network read a sequence of any length with a fixed number of
+# parameters, and apply at step 50 what it learned at step 3.
+#
+# ### Exercise 3 (2 points): `rnn_forward`
+#
+# Write `rnn_forward(x, h0, W_hx, W_hh, b_h, activation="tanh")`: `x` is (B, T, D) (the inputs of all
+# steps), `h0` is (B, H). Return `h` of shape (B, T, H) holding **every** hidden state (`h[:, t]` is the
+# state after reading `x[:, t]`; in the lecture's 1-based time it is $h_{t+1}$, and `h[:, -1]` is the
+# final state), and the cache: the list of the T step caches. Use your `rnn_step_forward`.
 
-Running the model over a sequence is a loop: start from $h_0$, and at each step feed the new input
-and the previous state to the step function. The weights do not change from step to step. This
-**weight sharing** is what lets the network read a sequence of any length with a fixed number of
-parameters, and apply at step 50 what it learned at step 3.
-
-### Exercise 3 (2 points): `rnn_forward`
-
-Write `rnn_forward(x, h0, W_hx, W_hh, b_h, activation="tanh")`: `x` is (B, T, D) (the inputs of all
-steps), `h0` is (B, H). Return `h` of shape (B, T, H) holding **every** hidden state (`h[:, t]` is the
-state after reading `x[:, t]`; in the lecture's 1-based time it is $h_{t+1}$, and `h[:, -1]` is the
-final state), and the cache: the list of the T step caches. Use your `rnn_step_forward`.
-"""))
-
-add(answer("rnn_forward", r'''
+# %% nbgrader={"grade": false, "grade_id": "nb02_rnn_forward", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def rnn_forward(x, h0, W_hx, W_hh, b_h, activation="tanh"):
     """Run the recurrence over a sequence, with the same weights at every step.
 
@@ -454,9 +432,12 @@ def rnn_forward(x, h0, W_hx, W_hh, b_h, activation="tanh"):
         caches.append(step_cache)
     return h, caches
     ### END SOLUTION
-'''))
 
-add(tests("rnn_forward_test", 2, r'''
+
+# %%
+rnnlm.check("nb02_rnn_forward")
+
+# %% nbgrader={"grade": true, "grade_id": "nb02_rnn_forward_test", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Visible checks: shapes, the first step, splitting the sequence, causality, stored values.
 _x = np.sin(np.arange(30.0)).reshape(2, 5, 3)  # B = 2, T = 5, D = 3
 _h0 = np.linspace(-0.3, 0.3, 8).reshape(2, 4)   # H = 4
@@ -519,15 +500,13 @@ _hb = np.asarray(rnn_forward(_xh, np.ones((1, 4)), _Wx, _Wh, _b)[0])
 assert not np.allclose(_ha[:, 0], _hb[:, 0]), "h0 must be used"
 print("rnn_forward: hidden tests passed")
 ### END HIDDEN TESTS
-'''))
 
-add(md("ex3_after", r"""
-Here are the hidden states of the sentence from section 1, read by a network with random weights
-($H = 32$). Each column is the state after one more token; each row is one hidden unit. Even untrained,
-the state changes with every word and carries something of the earlier ones through $W_{hh}$.
-"""))
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb02_ex3_after", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# Here are the hidden states of the sentence from section 1, read by a network with random weights
+# ($H = 32$). Each column is the state after one more token; each row is one hidden unit. Even untrained,
+# the state changes with every word and carries something of the earlier ones through $W_{hh}$.
 
-add(code(r"""
+# %%
 H_vis = 32
 vis = RNNLM(V, D_demo, H_vis, seed=SEED).params  # random weights from the library's model
 try:
@@ -539,16 +518,14 @@ except NotImplementedError:
     print("finish exercises 1 to 3 to see the hidden states")
 except Exception as exc:
     print(f"the forward pass raised {type(exc).__name__}: {exc}")
-"""))
 
-add(md("length", r"""
-**Memory does not depend on the length of the text.** The model's parameters are the same arrays
-whatever $T$ is. What grows with $T$ is only the list of hidden states kept for training (notebook 03
-needs them for the backward pass); reading text to *predict* needs just the current state. An
-n-gram model, in contrast, must store a table entry for every n-gram it has seen.
-"""))
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb02_length", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# **Memory does not depend on the length of the text.** The model's parameters are the same arrays
+# whatever $T$ is. What grows with $T$ is only the list of hidden states kept for training (notebook 03
+# needs them for the backward pass); reading text to *predict* needs just the current state. An
+# n-gram model, in contrast, must store a table entry for every n-gram it has seen.
 
-add(code(r"""
+# %%
 model = RNNLM(V, 32, 64, seed=SEED)
 param_bytes = sum(p.nbytes for p in model.params.values())
 print(f"{'T':>7} {'parameters':>12} {'states h (B=1)':>15} {'forward time':>13}")
@@ -565,32 +542,29 @@ for T in (10, 100, 1_000, 10_000):
         print(f"{T:>7,} {param_bytes:>10,} B   (finish exercises 1 and 3 for the rest)")
     except Exception as exc:
         print(f"{T:>7,} {param_bytes:>10,} B   the forward pass raised {type(exc).__name__}: {exc}")
-"""))
 
-# ---- 5. softmax --------------------------------------------------------------------------------
 
-add(md("ex4_text", r"""
-## 5. From scores to probabilities: the softmax
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb02_ex4_text", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 5. From scores to probabilities: the softmax
+#
+# The output layer gives every token of the vocabulary a score, $s_t = W_S h_t + b_S \in \mathbb{R}^V$
+# (the library's `temporal_affine_forward` computes it for all steps at once). The **softmax** turns
+# scores into a probability distribution:
+#
+# $$\hat y_{t,j} = \mathrm{softmax}(s_t)_j = \frac{e^{s_{t,j}}}{\sum_{k=1}^{V} e^{s_{t,k}}}.$$
+#
+# Every entry is positive and they sum to one; a higher score gets a higher probability. Adding the
+# same number $c$ to every score changes nothing (the factor $e^c$ cancels). That is useful: $e^{1000}$
+# overflows to `inf` in floating point, but after subtracting the largest score from all scores, the
+# largest exponent is $e^0 = 1$ and nothing overflows.
+#
+# ### Exercise 4 (2 points): `softmax`
+#
+# Write `softmax(scores, axis=-1)`: the softmax of a float array along `axis` (by default the last one,
+# the V axis of a (B, T, V) array of scores), same shape as `scores`. Make it stable for large scores.
+# (`keepdims=True` in NumPy's `max` and `sum` keeps the shapes broadcastable.)
 
-The output layer gives every token of the vocabulary a score, $s_t = W_S h_t + b_S \in \mathbb{R}^V$
-(the library's `temporal_affine_forward` computes it for all steps at once). The **softmax** turns
-scores into a probability distribution:
-
-$$\hat y_{t,j} = \mathrm{softmax}(s_t)_j = \frac{e^{s_{t,j}}}{\sum_{k=1}^{V} e^{s_{t,k}}}.$$
-
-Every entry is positive and they sum to one; a higher score gets a higher probability. Adding the
-same number $c$ to every score changes nothing (the factor $e^c$ cancels). That is useful: $e^{1000}$
-overflows to `inf` in floating point, but after subtracting the largest score from all scores, the
-largest exponent is $e^0 = 1$ and nothing overflows.
-
-### Exercise 4 (2 points): `softmax`
-
-Write `softmax(scores, axis=-1)`: the softmax of a float array along `axis` (by default the last one,
-the V axis of a (B, T, V) array of scores), same shape as `scores`. Make it stable for large scores.
-(`keepdims=True` in NumPy's `max` and `sum` keeps the shapes broadcastable.)
-"""))
-
-add(answer("softmax", r'''
+# %% nbgrader={"grade": false, "grade_id": "nb02_softmax", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def softmax(scores, axis=-1):
     """Probabilities along `axis`: exp(s_i) / sum_j exp(s_j), computed without overflow.
 
@@ -603,9 +577,12 @@ def softmax(scores, axis=-1):
     e = np.exp(scores - scores.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
     ### END SOLUTION
-'''))
 
-add(tests("softmax_test", 2, r'''
+
+# %%
+rnnlm.check("nb02_softmax")
+
+# %% nbgrader={"grade": true, "grade_id": "nb02_softmax_test", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Visible checks: a stored value, sums to one along the right axis, shifts, large scores.
 _p = np.asarray(softmax(np.array([1.0, 2.0, 3.0])))
 assert _p.shape == (3,), f"softmax keeps the shape of scores: expected (3,), got {_p.shape}"
@@ -647,16 +624,14 @@ assert np.allclose(np.asarray(softmax(_sh)), _R.softmax(_sh))
 assert np.allclose(np.asarray(softmax(np.array([[0.0, 0.0, 800.0]]), axis=1)), [[0.0, 0.0, 1.0]])
 print("softmax: hidden tests passed")
 ### END HIDDEN TESTS
-'''))
 
-add(md("ex4_after", r"""
-Here is the first prediction of an untrained model: $\hat y_1$ after reading the first word of the
-sentence. The library's `RNNLM` initialises $W_S$ with small weights, so all scores are close to zero
-and the distribution is close to uniform: no token stands out, and the correct next word gets about
-$1/V$.
-"""))
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb02_ex4_after", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# Here is the first prediction of an untrained model: $\hat y_1$ after reading the first word of the
+# sentence. The library's `RNNLM` initialises $W_S$ with small weights, so all scores are close to zero
+# and the distribution is close to uniform: no token stands out, and the correct next word gets about
+# $1/V$.
 
-add(code(r"""
+# %%
 scores_demo, _ = model.forward(sentence_ids)  # the library's model: scores (1, T, V)
 try:
     y_hat = np.asarray(softmax(scores_demo))
@@ -668,46 +643,43 @@ except NotImplementedError:
     print("softmax is not written yet: finish exercise 4")
 except Exception as exc:
     print(f"softmax raised {type(exc).__name__}: {exc}")
-"""))
 
-# ---- 6. cross-entropy --------------------------------------------------------------------------
 
-add(md("ex5_text", r"""
-## 6. Measuring predictions: the cross-entropy loss
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb02_ex5_text", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 6. Measuring predictions: the cross-entropy loss
+#
+# At step $t$ the right answer is the next token $w_{t+1}$; write it as a one-hot vector $y_t$. The
+# **cross-entropy** between the truth and the prediction is
+#
+# $$J^{(t)} = -\sum_{j=1}^{V} y_{t,j} \log \hat y_{t,j} = -\log \hat y_{t,\,w_{t+1}},$$
+#
+# minus the log-probability the model gave to the token that really came. Over a text (or a batch) the
+# loss is the average over all $N$ predicted positions, $J = \frac{1}{N}\sum_t J^{(t)}$. We use natural
+# logarithms (**nats**), as training code does; section 7 converts to bits.
+#
+# Computing $\log \hat y$ directly from the scores is more stable than taking the log of the softmax:
+# $\log \hat y_{t,j} = s_{t,j} - \max_k s_{t,k} - \log \sum_k e^{s_{t,k} - \max_k s_{t,k}}$, the
+# **log-softmax**, never takes $\log 0$.
+#
+# **The gradient.** Training needs $\partial J / \partial s$, and for the softmax followed by the
+# cross-entropy it is remarkably simple: at each position,
+# $\partial J^{(t)} / \partial s_t = \hat y_t - y_t$ (predicted minus true distribution). With the average
+# over $N$ positions, every position's gradient is divided by $N$.
+#
+# **Masks.** Sequences in a batch can have different lengths; the shorter ones are padded, and the padded
+# positions must not count. A boolean `mask` of shape (B, T) says which positions count (`True`); the
+# targets at masked-out positions may be anything, even -1, and must be ignored. $N$ is then the number of
+# positions that count.
+#
+# ### Exercise 5 (3 points): `temporal_softmax_loss`
+#
+# Write `temporal_softmax_loss(scores, y, mask=None)`: `scores` is (B, T, V), `y` is (B, T) integer
+# targets, `mask` is (B, T) boolean (or 0/1), or `None` for "every position counts". Return the mean
+# cross-entropy $J$ in nats (a float) and `dscores`, the gradient of $J$ with respect to `scores` (B, T, V),
+# zero at masked positions. Raise a `ValueError` when the mask selects no position.
+# (`np.take_along_axis` or indexing with `np.arange` picks one entry per position.)
 
-At step $t$ the right answer is the next token $w_{t+1}$; write it as a one-hot vector $y_t$. The
-**cross-entropy** between the truth and the prediction is
-
-$$J^{(t)} = -\sum_{j=1}^{V} y_{t,j} \log \hat y_{t,j} = -\log \hat y_{t,\,w_{t+1}},$$
-
-minus the log-probability the model gave to the token that really came. Over a text (or a batch) the
-loss is the average over all $N$ predicted positions, $J = \frac{1}{N}\sum_t J^{(t)}$. We use natural
-logarithms (**nats**), as training code does; section 7 converts to bits.
-
-Computing $\log \hat y$ directly from the scores is more stable than taking the log of the softmax:
-$\log \hat y_{t,j} = s_{t,j} - \max_k s_{t,k} - \log \sum_k e^{s_{t,k} - \max_k s_{t,k}}$, the
-**log-softmax**, never takes $\log 0$.
-
-**The gradient.** Training needs $\partial J / \partial s$, and for the softmax followed by the
-cross-entropy it is remarkably simple: at each position,
-$\partial J^{(t)} / \partial s_t = \hat y_t - y_t$ (predicted minus true distribution). With the average
-over $N$ positions, every position's gradient is divided by $N$.
-
-**Masks.** Sequences in a batch can have different lengths; the shorter ones are padded, and the padded
-positions must not count. A boolean `mask` of shape (B, T) says which positions count (`True`); the
-targets at masked-out positions may be anything, even -1, and must be ignored. $N$ is then the number of
-positions that count.
-
-### Exercise 5 (3 points): `temporal_softmax_loss`
-
-Write `temporal_softmax_loss(scores, y, mask=None)`: `scores` is (B, T, V), `y` is (B, T) integer
-targets, `mask` is (B, T) boolean (or 0/1), or `None` for "every position counts". Return the mean
-cross-entropy $J$ in nats (a float) and `dscores`, the gradient of $J$ with respect to `scores` (B, T, V),
-zero at masked positions. Raise a `ValueError` when the mask selects no position.
-(`np.take_along_axis` or indexing with `np.arange` picks one entry per position.)
-"""))
-
-add(answer("temporal_softmax_loss", r'''
+# %% nbgrader={"grade": false, "grade_id": "nb02_temporal_softmax_loss", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def temporal_softmax_loss(scores, y, mask=None):
     """Mean cross-entropy (in nats) of the next-token predictions at every position, and its gradient.
 
@@ -736,9 +708,12 @@ def temporal_softmax_loss(scores, y, mask=None):
     dscores *= m[..., None] / n
     return loss, dscores
     ### END SOLUTION
-'''))
 
-add(tests("temporal_softmax_loss_test", 3, r'''
+
+# %%
+rnnlm.check("nb02_temporal_softmax_loss")
+
+# %% nbgrader={"grade": true, "grade_id": "nb02_temporal_softmax_loss_test", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 # Visible checks: uniform scores, sure predictions, a stored value, the gradient, masks.
 _y = np.array([[0, 1, 2], [3, 4, 0]])  # B = 2, T = 3, V = 5
 _out = temporal_softmax_loss(np.zeros((2, 3, 5)), _y)
@@ -822,18 +797,16 @@ else:
     raise AssertionError("a mask that selects no position should raise ValueError")
 print("temporal_softmax_loss: hidden tests passed")
 ### END HIDDEN TESTS
-'''))
 
-add(md("ex5_after", r"""
-Your functions now make up the whole forward pass of the language model. The cell below chains them
-on a batch of the training text and compares the loss with the library's: `RNNLM.forward` (the
-library's versions of the same functions, chained) followed by its `temporal_softmax_loss`:
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb02_ex5_after", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# Your functions now make up the whole forward pass of the language model. The cell below chains them
+# on a batch of the training text and compares the loss with the library's: `RNNLM.forward` (the
+# library's versions of the same functions, chained) followed by its `temporal_softmax_loss`:
+#
+# $$\text{ids} \xrightarrow{\;L\;} x \xrightarrow{\;W_{hx}, W_{hh}\;} h \xrightarrow{\;W_S\;} s
+# \xrightarrow{\text{softmax, cross-entropy}} J.$$
 
-$$\text{ids} \xrightarrow{\;L\;} x \xrightarrow{\;W_{hx}, W_{hh}\;} h \xrightarrow{\;W_S\;} s
-\xrightarrow{\text{softmax, cross-entropy}} J.$$
-"""))
-
-add(code(r"""
+# %%
 B_batch, T_batch = 4, 20
 rows = data.batchify(train_ids, B_batch)  # (B, N // B): B contiguous pieces of the text
 xb, yb = rows[:, :T_batch], rows[:, 1 : T_batch + 1]
@@ -851,31 +824,28 @@ except NotImplementedError:
     print(f"the library's: J = {J_lib:.6f} nats; finish exercises 1, 3 and 5 to compare yours")
 except Exception as exc:
     print(f"your forward pass raised {type(exc).__name__}: {exc}")
-"""))
 
-# ---- 7. perplexity -----------------------------------------------------------------------------
 
-add(md("ex6_text", r"""
-## 7. Perplexity
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb02_ex6_text", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 7. Perplexity
+#
+# As in notebook 01, we report the **perplexity**: with the cross-entropy $J$ measured in **bits** (base-2
+# logarithms),
+#
+# $$\text{PP} = 2^{J}.$$
+#
+# Since $\log_2 x = \ln x / \ln 2$, a loss in **nats** $J_{\text{nats}} = J_{\text{bits}} \ln 2$ gives the same
+# number as $e^{J_{\text{nats}}}$. Perplexity is an effective number of choices: a model that spreads its
+# probability evenly over the $V$ tokens has $J = \log V$ and perplexity exactly $V$.
+#
+# ### Exercise 6 (2 points): `perplexity_from_loss` and `perplexity_from_bits`
+#
+# Write both: `perplexity_from_loss(J_nats)` for a loss in nats (what `temporal_softmax_loss` returns) and
+# `perplexity_from_bits(J_bits)` for a loss in bits. Each takes a number or an array of losses: return a
+# `float` for a number and an array of the same shape for an array. A cross-entropy is never negative:
+# raise a `ValueError` for a negative loss or a NaN.
 
-As in notebook 01, we report the **perplexity**: with the cross-entropy $J$ measured in **bits** (base-2
-logarithms),
-
-$$\text{PP} = 2^{J}.$$
-
-Since $\log_2 x = \ln x / \ln 2$, a loss in **nats** $J_{\text{nats}} = J_{\text{bits}} \ln 2$ gives the same
-number as $e^{J_{\text{nats}}}$. Perplexity is an effective number of choices: a model that spreads its
-probability evenly over the $V$ tokens has $J = \log V$ and perplexity exactly $V$.
-
-### Exercise 6 (2 points): `perplexity_from_loss` and `perplexity_from_bits`
-
-Write both: `perplexity_from_loss(J_nats)` for a loss in nats (what `temporal_softmax_loss` returns) and
-`perplexity_from_bits(J_bits)` for a loss in bits. Each takes a number or an array of losses: return a
-`float` for a number and an array of the same shape for an array. A cross-entropy is never negative:
-raise a `ValueError` for a negative loss or a NaN.
-"""))
-
-add(answer("perplexity", r'''
+# %% nbgrader={"grade": false, "grade_id": "nb02_perplexity", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def perplexity_from_loss(J_nats):
     """Perplexity exp(J) of a mean cross-entropy J in nats (natural logarithm).
 
@@ -906,9 +876,12 @@ def perplexity_from_bits(J_bits):
     out = np.power(2.0, J)
     return float(out) if out.ndim == 0 else out
     ### END SOLUTION
-'''))
 
-add(tests("perplexity_test", 2, r'''
+
+# %%
+rnnlm.check("nb02_perplexity")
+
+# %% nbgrader={"grade": true, "grade_id": "nb02_perplexity_test", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Visible checks: uniform models, certainty, bits against nats, negative losses.
 for _V in (2, 10, 10_000):
     _pp = perplexity_from_loss(math.log(_V))
@@ -958,17 +931,15 @@ for _f in (perplexity_from_loss, perplexity_from_bits):
             raise AssertionError(f"{_f.__name__}({_bad!r}) should raise ValueError")
 print("perplexity: hidden tests passed")
 ### END HIDDEN TESTS
-'''))
 
-add(md("untrained", r"""
-### An untrained model: perplexity close to V
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb02_untrained", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ### An untrained model: perplexity close to V
+#
+# Before training, a model knows nothing, so the best it can honestly do is to spread its probability
+# evenly: perplexity $V$. The library's `RNNLM` starts with small output weights $W_S$, so its scores are
+# all close to zero and its predictions close to uniform. Let us measure it on the validation text.
 
-Before training, a model knows nothing, so the best it can honestly do is to spread its probability
-evenly: perplexity $V$. The library's `RNNLM` starts with small output weights $W_S$, so its scores are
-all close to zero and its predictions close to uniform. Let us measure it on the validation text.
-"""))
-
-add(code(r"""
+# %%
 EVAL_TOKENS = 20_000  # enough held-out text for a stable average
 ppl_untrained = model.perplexity(valid_ids[:EVAL_TOKENS])  # the library: exp(mean loss in nats)
 J_nats = math.log(ppl_untrained)
@@ -986,17 +957,15 @@ for n in (1, 3):
     lm = NgramLM(n, smoothing="kneser-ney").fit(train)
     print(f"for comparison, notebook 01's Kneser-Ney {n}-gram: validation perplexity "
           f"{lm.perplexity(valid):.1f}")
-"""))
 
-add(md("untrained_sweep", r"""
-Is "close to $V$" a coincidence of this vocabulary? Shrink the vocabulary (keep the $V$ most frequent
-tokens, the rest become `<unk>`) and measure again, for the library's default initialisation and for
-weights drawn uniformly from $[-0.3, 0.3]$. With larger random output weights the scores spread out,
-the untrained model is *confidently wrong*, and its perplexity rises above $V$: a reason why output
-layers are initialised small.
-"""))
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb02_untrained_sweep", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# Is "close to $V$" a coincidence of this vocabulary? Shrink the vocabulary (keep the $V$ most frequent
+# tokens, the rest become `<unk>`) and measure again, for the library's default initialisation and for
+# weights drawn uniformly from $[-0.3, 0.3]$. With larger random output weights the scores spread out,
+# the untrained model is *confidently wrong*, and its perplexity rises above $V$: a reason why output
+# layers are initialised small.
 
-add(code(r"""
+# %%
 vocab_sizes = sorted({v for v in (10, 30, 100, 300, 1_000, 3_000) if v < V} | {V})
 untrained = {"default init (small $W_S$)": [], "uniform init in [-0.3, 0.3]": []}
 for v in vocab_sizes:
@@ -1007,24 +976,20 @@ for v in vocab_sizes:
 for v, a, b in zip(vocab_sizes, *untrained.values()):
     print(f"V = {v:>6,}:  perplexity {a:9.1f} (default)   {b:9.1f} (uniform 0.3)")
 plots.untrained_perplexity_plot(vocab_sizes, untrained, title=f"Untrained RNNs on {CORPUS} (validation text)")
-"""))
 
-# ---- 8. memory ---------------------------------------------------------------------------------
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb02_memory", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 8. Memory: count tables against one set of weights
+#
+# Notebook 01 measured how an n-gram model's count tables grow: with the order $n$, and almost in
+# proportion to the corpus. An RNN language model has the same parameters however long its history is
+# and however much text it is trained on: $VD + HD + H^2 + H + VH + V$ numbers, which depend only on the
+# vocabulary and the chosen sizes $D, H$.
+#
+# Let us measure both, in bytes: `NgramLM.report()` lists the bytes of each order's tables, and the RNN's
+# parameters are arrays whose `nbytes` we add up (float64, 8 bytes a number). On the embedded corpus the
+# text is generated, so we use its full-size training split even in fast mode; counting is quick.
 
-add(md("memory", r"""
-## 8. Memory: count tables against one set of weights
-
-Notebook 01 measured how an n-gram model's count tables grow: with the order $n$, and almost in
-proportion to the corpus. An RNN language model has the same parameters however long its history is
-and however much text it is trained on: $VD + HD + H^2 + H + VH + V$ numbers, which depend only on the
-vocabulary and the chosen sizes $D, H$.
-
-Let us measure both, in bytes: `NgramLM.report()` lists the bytes of each order's tables, and the RNN's
-parameters are arrays whose `nbytes` we add up (float64, 8 bytes a number). On the embedded corpus the
-text is generated, so we use its full-size training split even in fast mode; counting is quick.
-"""))
-
-add(code(r"""
+# %%
 big = embedded_splits(fast=False)["train"] if CORPUS == "embedded" else train
 big_tokens = sum(len(s) + 1 for s in big)
 RNN_SIZES = {"RNN, D = H = 100": (100, 100), "RNN, D = H = 300": (300, 300)}
@@ -1050,16 +1015,14 @@ for n, b in zip(MEM_ORDERS, ngram_bytes):
     print(f"{n:>3} {b / 2**20:>20.2f}")
 for label, b in rnn_bytes.items():
     print(f"{label}: {b / 2**20:.2f} MiB, for any n and any length of history")
-"""))
 
-add(md("memory_size", r"""
-And as the corpus grows: fit the count tables on larger and larger parts of the text, and build an
-RNN for the vocabulary of each part. The vocabulary grows at first and then stops (PTB's is closed
-at 10,000 words, the embedded corpus has a few hundred), so the RNN's size levels off; the tables of
-the higher orders keep growing with the text.
-"""))
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb02_memory_size", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# And as the corpus grows: fit the count tables on larger and larger parts of the text, and build an
+# RNN for the vocabulary of each part. The vocabulary grows at first and then stops (PTB's is closed
+# at 10,000 words, the embedded corpus has a few hundred), so the RNN's size levels off; the tables of
+# the higher orders keep growing with the text.
 
-add(code(r"""
+# %%
 fractions = [1 / 32, 1 / 16, 1 / 8, 1 / 4, 1 / 2, 1]
 SIZE_ORDERS = [2, 3, 5]
 sizes, ngram_by_size = [], {n: [] for n in SIZE_ORDERS}
@@ -1081,35 +1044,29 @@ plots.ngram_vs_rnn_memory_plot(MEM_ORDERS, ngram_bytes, rnn_bytes, sizes=sizes,
                                ngram_bytes_by_size=ngram_by_size, rnn_bytes_by_size=rnn_by_size,
                                ngram_label="Kneser-Ney count tables",
                                title=f"Memory on {CORPUS}: n-gram tables against RNN parameters")
-"""))
 
-add(md("memory_after", r"""
-Two cautions when you read these plots. Fewer bytes do not make a better model by themselves: the RNN
-still has to be *trained* (notebook 03) before its predictions beat the counts. And the RNN pays in
-computation instead of memory: every prediction multiplies by $W_S$, $V \times H$ numbers, which is why
-notebook 05 splits the softmax into word classes. But the main point stands: the RNN's memory is set
-by $V$, $D$ and $H$, not by $n$, not by the length of the history, and not by the size of the corpus.
-"""))
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb02_memory_after", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# Two cautions when you read these plots. Fewer bytes do not make a better model by themselves: the RNN
+# still has to be *trained* (notebook 03) before its predictions beat the counts. And the RNN pays in
+# computation instead of memory: every prediction multiplies by $W_S$, $V \times H$ numbers, which is why
+# notebook 05 splits the softmax into word classes. But the main point stands: the RNN's memory is set
+# by $V$, $D$ and $H$, not by $n$, not by the length of the history, and not by the size of the corpus.
 
-add(md("summary", r"""
-## Summary
-
-- An RNN language model reads one token at a time: $x_t = L[w_t]$,
-  $h_t = f(W_{hh} h_{t-1} + W_{hx} x_t + b_h)$, $\hat y_t = \mathrm{softmax}(W_S h_t + b_S)$.
-- The same weights serve every step, so the model reads sequences of any length with a fixed number
-  of parameters; its state $h_t$ can carry information from any distance, not only $n-1$ words.
-- $W_{hh} h + W_{hx} x = [W_{hh}\; W_{hx}][h; x]$: an RNN cell is one layer fed with the previous state and
-  the new word side by side.
-- In code, batches are rows: a (B, T, D) input gives (B, T, H) states and (B, T, V) scores.
-- The softmax turns scores into probabilities (subtract the maximum first); the cross-entropy is
-  $-\log$ of the probability of the true next token, averaged over the positions that count; its
-  gradient with respect to the scores is $(\hat y - y)/N$.
-- Perplexity $= 2^{J}$ with $J$ in bits $= e^{J}$ with $J$ in nats. An untrained model with small
-  output weights predicts nearly uniformly: perplexity close to $V$.
-- n-gram tables grow with $n$ and with the corpus; the RNN's parameters depend only on $V$, $D$ and $H$.
-
-Next, notebook 03: backpropagation through time, to train these weights.
-"""))
-
-if __name__ == "__main__":
-    sys.exit(nb.main())
+# %% [markdown] nbgrader={"grade": false, "grade_id": "nb02_summary", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## Summary
+#
+# - An RNN language model reads one token at a time: $x_t = L[w_t]$,
+#   $h_t = f(W_{hh} h_{t-1} + W_{hx} x_t + b_h)$, $\hat y_t = \mathrm{softmax}(W_S h_t + b_S)$.
+# - The same weights serve every step, so the model reads sequences of any length with a fixed number
+#   of parameters; its state $h_t$ can carry information from any distance, not only $n-1$ words.
+# - $W_{hh} h + W_{hx} x = [W_{hh}\; W_{hx}][h; x]$: an RNN cell is one layer fed with the previous state and
+#   the new word side by side.
+# - In code, batches are rows: a (B, T, D) input gives (B, T, H) states and (B, T, V) scores.
+# - The softmax turns scores into probabilities (subtract the maximum first); the cross-entropy is
+#   $-\log$ of the probability of the true next token, averaged over the positions that count; its
+#   gradient with respect to the scores is $(\hat y - y)/N$.
+# - Perplexity $= 2^{J}$ with $J$ in bits $= e^{J}$ with $J$ in nats. An untrained model with small
+#   output weights predicts nearly uniformly: perplexity close to $V$.
+# - n-gram tables grow with $n$ and with the corpus; the RNN's parameters depend only on $V$, $D$ and $H$.
+#
+# Next, notebook 03: backpropagation through time, to train these weights.
