@@ -1,4 +1,7 @@
-"""Shared fixtures: repository paths, a tiny nbgrader source notebook, notebook timings."""
+"""Shared fixtures: repository paths, a tiny nbgrader source notebook.
+
+Notebook timings and the environment nbval runs notebooks in are in the top-level conftest.py.
+"""
 
 from __future__ import annotations
 
@@ -8,36 +11,14 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from rnnlm.course import default_paths
+from rnnlm.course.paths import CoursePaths, course_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# (notebook, seconds) recorded by tests that execute notebooks; printed at the end of the run.
-_NOTEBOOK_SECONDS: list[tuple[str, str, float]] = []
-
-
 @pytest.fixture(scope="session")
-def repo_paths() -> dict[str, Path]:
-    """The repository's ``solutions``, ``notebooks`` and nbgrader ``config`` paths."""
-    return default_paths()
-
-
-@pytest.fixture(scope="session")
-def record_notebook_seconds():
-    """Call ``record(what, notebook, seconds)`` to list a timing in the end-of-run summary."""
-
-    def record(what: str, notebook: str, seconds: float) -> None:
-        _NOTEBOOK_SECONDS.append((what, notebook, seconds))
-
-    return record
-
-
-def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001 - pytest hook signature
-    if not _NOTEBOOK_SECONDS:
-        return
-    terminalreporter.section("notebook timings (fast mode, seconds)")
-    for what, notebook, seconds in _NOTEBOOK_SECONDS:
-        terminalreporter.write_line(f"{seconds:7.1f}  {what:<28} {notebook}")
+def repo_paths() -> CoursePaths:
+    """The repository's course paths (``solutions``, ``notebooks``, nbgrader ``config``, ...)."""
+    return course_paths(ROOT)
 
 
 # -- a tiny nbgrader source notebook, for testing the pipeline itself -------------------------

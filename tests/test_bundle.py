@@ -25,7 +25,6 @@ import tomllib
 import rnnlm
 from rnnlm import cli
 from rnnlm._exercise import EXERCISES, notebook_of
-from rnnlm.course import default_paths
 from rnnlm.course.bundle import (
     LIBRARY_FOLDER,
     MARKER_NAME,
@@ -35,17 +34,18 @@ from rnnlm.course.bundle import (
     stub_source,
 )
 from rnnlm.course.notebooks import SECRET_MARKERS, find_leaks, find_solutions, read_notebook, secret_lines
+from rnnlm.course.paths import course_paths
 
 ROOT = Path(__file__).resolve().parents[1]
-PATHS = default_paths()
-SOLUTIONS = find_solutions(PATHS["solutions"])
+PATHS = course_paths(ROOT)
+SOLUTIONS = find_solutions(PATHS.solutions)
 ASSIGNMENTS = [nb.assignment for nb in SOLUTIONS]
 PACKAGE_DIR = Path(rnnlm.__file__).resolve().parent
 NBGRADER_STUBS = ("# YOUR CODE HERE\nraise NotImplementedError()", "YOUR ANSWER HERE")
 #: Bundled lines shorter than this prove nothing (``return out``, ``else:``).
 MIN_LINE = 12
 
-pytestmark = pytest.mark.skipif(not SOLUTIONS, reason=f"no source notebooks in {PATHS['solutions']}")
+pytestmark = pytest.mark.skipif(not SOLUTIONS, reason=f"no source notebooks in {PATHS.solutions}")
 
 
 # -- the real library: every exercised function, its source and its body lines ----------------------
@@ -193,11 +193,11 @@ def _probe(result: BundleResult) -> dict:
 def test_bundle_layout(nn: str, bundles) -> None:
     result = bundles(nn)
     names = sorted(p.relative_to(result.out_dir).as_posix() for p in _bundle_files(result))
-    student = sorted(p.name for p in PATHS["notebooks"].glob("*.ipynb") if p.name[:2] <= nn)
+    student = sorted(p.name for p in PATHS.notebooks.glob("*.ipynb") if p.name[:2] <= nn)
     assert [n for n in names if n.endswith(".ipynb")] == student
     assert any(n.startswith(f"{nn}_") for n in student)
     for name in student:
-        assert (result.out_dir / name).read_bytes() == (PATHS["notebooks"] / name).read_bytes()
+        assert (result.out_dir / name).read_bytes() == (PATHS.notebooks / name).read_bytes()
     for forbidden in ("solutions", "tests", "autograder", ".git", f"{LIBRARY_FOLDER}/rnnlm/course"):
         assert not any(n == forbidden or n.startswith(forbidden + "/") for n in names), forbidden
     assert not any("__pycache__" in n for n in names)
@@ -472,6 +472,6 @@ def test_cli_refusals(tmp_path, capsys) -> None:
     with pytest.raises(ValueError, match="refusing"):
         build_bundle(nn, ROOT, force=True)
     with pytest.raises(ValueError, match="refusing"):
-        build_bundle(nn, PATHS["notebooks"] / "bundle", force=True)
+        build_bundle(nn, PATHS.notebooks / "bundle", force=True)
     with pytest.raises(ValueError, match="assignment"):
         build_bundle("3x", tmp_path / "y")

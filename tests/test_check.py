@@ -26,9 +26,9 @@ from typing import Any
 import nbformat
 import numpy as np
 import pytest
-from conftest import TINY_NAME
 
 import rnnlm
+from conftest import TINY_NAME
 from rnnlm._exercise import EXERCISES
 from rnnlm.check import (
     ERROR,
@@ -42,8 +42,8 @@ from rnnlm.check import (
     load_checks,
     run_check,
 )
-from rnnlm.course import default_paths
 from rnnlm.course.notebooks import SECRET_MARKERS, exercises, find_solutions, read_notebook, secret_lines
+from rnnlm.course.paths import course_paths
 from rnnlm.course.release import (
     DEFAULT_STUBS,
     LeakError,
@@ -54,11 +54,12 @@ from rnnlm.course.release import (
     visible_checks,
 )
 
-PATHS = default_paths()
-CONFIG = PATHS["config"]
-SOLUTIONS = find_solutions(PATHS["solutions"])
+ROOT = Path(__file__).resolve().parents[1]
+PATHS = course_paths(ROOT)
+CONFIG = PATHS.config
+SOLUTIONS = find_solutions(PATHS.solutions)
 SOURCE = {nb.filename: read_notebook(nb.path) for nb in SOLUTIONS}
-STUDENT = {nb.filename: read_notebook(PATHS["notebooks"] / nb.filename) for nb in SOLUTIONS}
+STUDENT = {nb.filename: read_notebook(PATHS.notebooks / nb.filename) for nb in SOLUTIONS}
 #: (notebook file name, answer grade id) of every autograded exercise of every notebook
 EXERCISE_IDS = [(name, ex.answer_id) for name, nb in SOURCE.items() for ex in exercises(nb)]
 
@@ -312,9 +313,9 @@ def test_rnnlm_check_is_lazy_and_callable() -> None:
 
 
 def test_checks_target_is_the_package_file_only_for_the_repository_solutions(tmp_path: Path) -> None:
-    assert _checks_target("auto", PATHS["solutions"]) == checks_path()
+    assert _checks_target("auto", PATHS.solutions) == checks_path()
     assert _checks_target("auto", tmp_path) is None
-    assert _checks_target(None, PATHS["solutions"]) is None
+    assert _checks_target(None, PATHS.solutions) is None
     assert _checks_target(tmp_path / "c.json", tmp_path) == tmp_path / "c.json"
 
 

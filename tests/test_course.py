@@ -14,10 +14,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import TINY_NAME, TINY_NORMALISE_WRONG, TINY_POINTS, tiny_notebook, write_tiny_solutions
 
+from conftest import TINY_NAME, TINY_NORMALISE_WRONG, TINY_POINTS, tiny_notebook, write_tiny_solutions
 from rnnlm import cli
-from rnnlm.course import default_paths
 from rnnlm.course.grading import (
     ERROR,
     GRADED,
@@ -38,11 +37,13 @@ from rnnlm.course.notebooks import (
     read_notebook,
     secret_lines,
 )
+from rnnlm.course.paths import course_paths
 from rnnlm.course.release import LeakError, build_release, release
 
-PATHS = default_paths()
-CONFIG = PATHS["config"]
-REAL = find_solutions(PATHS["solutions"])
+ROOT = Path(__file__).resolve().parents[1]
+PATHS = course_paths(ROOT)
+CONFIG = PATHS.config
+REAL = find_solutions(PATHS.solutions)
 
 
 def _replace_answer(nb: nbformat.NotebookNode, grade_id: str, source: str) -> nbformat.NotebookNode:
@@ -353,18 +354,32 @@ def wrong_answer(source: str) -> str:
 
 def test_real_release_matches_committed_notebooks_and_leaks_nothing() -> None:
     """``notebooks/`` is exactly what nbgrader generates from ``solutions/`` (regenerated here)."""
-    texts = build_release(PATHS["solutions"], CONFIG)
+    texts = build_release(PATHS.solutions, CONFIG)
     assert sorted(texts) == [nb.filename for nb in REAL]
-    committed = sorted(p.name for p in PATHS["notebooks"].glob("*.ipynb"))
+    committed = sorted(p.name for p in PATHS.notebooks.glob("*.ipynb"))
     assert committed == sorted(texts), "notebooks/ and solutions/ hold different notebooks; run make release"
     for nb in REAL:
-        path = PATHS["notebooks"] / nb.filename
+        path = PATHS.notebooks / nb.filename
         assert path.read_text(encoding="utf-8") == texts[nb.filename], (
             f"notebooks/{nb.filename} differs from what nbgrader generates; run 'make release'"
         )
         secrets = secret_lines(read_notebook(nb.path), ("# YOUR CODE HERE\nraise NotImplementedError()",
                                                         "YOUR ANSWER HERE"))
         assert find_leaks(read_notebook(path), secrets) == []
+
+
+@pytest.mark.parametrize("nb", REAL, ids=[nb.name for nb in REAL])
+def test_student_notebooks_are_plain_and_run_all_goes_past_unanswered_exercises(nb) -> None:
+    """The release removes the jupytext pairing and tags every test cell ``raises-exception``
+    (nothing else), so Run All and nbval go on past an exercise that is not done yet."""
+    student = read_notebook(PATHS.notebooks / nb.filename)
+    assert "jupytext" not in student.metadata, "a student's notebook must not create a .py twin"
+    tests = set(graded_cells(student))
+    for cell in student.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        autograded = cell.cell_type == "code" and grade_id in tests and not cell.metadata["nbgrader"]["solution"]
+        tags = cell.metadata.get("tags", [])
+        assert tags == (["raises-exception"] if autograded else []), (grade_id, tags)
 
 
 @pytest.fixture(scope="module", params=REAL, ids=[nb.name for nb in REAL])
@@ -385,7 +400,7 @@ def real_graded(request, tmp_path_factory: pytest.TempPathFactory, record_notebo
     shutil.copy(course.release_path(nb), subs / "blank.ipynb")
     wrong = _replace_answer(source, broken.answer_id, wrong_answer(source.cells[broken.answer_index].source))
     nbformat.write(wrong, str(subs / "wrong.ipynb"))
-    rows = grade(subs, nb.assignment, out, solutions_dir=PATHS["solutions"], config_file=CONFIG)
+    rows = grade(subs, nb.assignment, out, solutions_dir=PATHS.solutions, config_file=CONFIG)
     for row in rows:
         record_notebook_seconds(f"grade ({row.student_id})", nb.name, row.seconds)
     return nb, source, broken, out, _rows_by_student(rows)

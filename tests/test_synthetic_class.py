@@ -55,12 +55,12 @@ def synthetic(
     out = root / "submissions"
     secrets = {
         "course_root": root / "course",
-        "solutions": repo_paths["solutions"],
-        "repo_lib": repo_paths["solutions"].parent / "lib" / "rnnlm",
+        "solutions": repo_paths.solutions,
+        "repo_lib": repo_paths.solutions.parent / "lib" / "rnnlm",
         "submissions": out,
     }
     return out, make_class(
-        out, solutions_dir=repo_paths["solutions"], notebooks_dir=repo_paths["notebooks"], secrets=secrets
+        out, solutions_dir=repo_paths.solutions, notebooks_dir=repo_paths.notebooks, secrets=secrets
     )
 
 
@@ -94,7 +94,7 @@ def test_expectations_are_consistent(synthetic: tuple[Path, list[Case]], repo_pa
     _, cases = synthetic
     for case in cases:
         assert case.expected_status in STATUSES, case
-        source = read_notebook(next(repo_paths["solutions"].glob(f"{case.assignment}_*.ipynb")))
+        source = read_notebook(next(repo_paths.solutions.glob(f"{case.assignment}_*.ipynb")))
         assert case.auto_max == sum(g.points for g in graded_cells(source).values() if g.autograded)
         if case.expected_status in (INVALID, MISSING):
             assert case.expected_auto_score is None, case
@@ -147,7 +147,7 @@ def test_faults_sit_in_the_last_exercise(
 ) -> None:
     """The fault goes atop the last answer cell, whose functions no earlier code cell defines."""
     out, cases = synthetic
-    source = read_notebook(repo_paths["solutions"] / "02_rnn_forward.ipynb")
+    source = read_notebook(repo_paths.solutions / "02_rnn_forward.ipynb")
     last = exercises(source)[-1]
     names = [
         line.split("(")[0][4:]
@@ -171,7 +171,7 @@ def test_correct_notebook_is_the_solution_without_secrets(
     out, cases = synthetic
     correct = next(c for c in cases if c.kind == "correct" and c.assignment == "02")
     nb = read_notebook(_notebook_file(out, correct))
-    source = read_notebook(repo_paths["solutions"] / "02_rnn_forward.ipynb")
+    source = read_notebook(repo_paths.solutions / "02_rnn_forward.ipynb")
     assert [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells] == [
         c.metadata.get("nbgrader", {}).get("grade_id") for c in source.cells
     ]
@@ -191,7 +191,7 @@ def test_correct_cells_read_as_released(
     path = _notebook_file(out, correct)
     release = {
         c.metadata["nbgrader"]["grade_id"]: c.source
-        for c in read_notebook(repo_paths["notebooks"] / path.name).cells
+        for c in read_notebook(repo_paths.notebooks / path.name).cells
         if "nbgrader" in c.metadata and not c.metadata["nbgrader"].get("solution")
     }
     mine = {

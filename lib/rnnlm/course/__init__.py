@@ -7,12 +7,16 @@
 - :mod:`rnnlm.course.release`: ``solutions/`` -> ``notebooks/`` (``rnnlm course release [--check]``).
 - :mod:`rnnlm.course.grading`: a class's submissions -> gradebook, ``grades.csv``, feedback (``rnnlm grade``).
 - :mod:`rnnlm.course.execute`, :mod:`rnnlm.course.demo`: run notebooks; ``rnnlm demo``.
+- :mod:`rnnlm.course.paths`: the course root (``--root``, ``$RNNLM_COURSE_ROOT``, else found from the
+  working folder) and the paths under it; :mod:`rnnlm.course.lint`: ``rnnlm course lint``.
+- :mod:`rnnlm.course.cli`: every course sub-command's parser; handlers dispatch to the modules above.
 
 Heavy imports (nbgrader, nbclient, nbformat) happen inside functions.
 """
 
 from __future__ import annotations
 
-from rnnlm.course.cli import default_paths, register_cli, repo_root
+from rnnlm.course.cli import register_cli
+from rnnlm.course.paths import CoursePaths, course_paths
 
-__all__ = ["default_paths", "register_cli", "repo_root"]
+__all__ = ["CoursePaths", "course_paths", "register_cli"]

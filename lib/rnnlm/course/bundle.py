@@ -20,12 +20,10 @@ solution markers and for solution or hidden-test lines of the source notebooks.
 
 from __future__ import annotations
 
-import argparse
 import ast
 import io
 import json
 import shutil
-import sys
 import tempfile
 import tokenize
 from dataclasses import dataclass, field
@@ -33,6 +31,7 @@ from pathlib import Path
 
 from rnnlm._exercise import notebook_of
 from rnnlm.course.notebooks import NOTEBOOK_FILE, SECRET_MARKERS, normalise_assignment
+from rnnlm.course.paths import find_root
 
 #: The package's name, and the folder of the bundle that holds its installable copy.
 PACKAGE = "rnnlm"
@@ -212,12 +211,6 @@ def exercised_in(source: str) -> list[tuple[str, str]]:
 
 
 # -- building the bundle --------------------------------------------------------------------------
-
-
-def _default_root() -> Path:
-    from rnnlm.course.cli import repo_root
-
-    return repo_root()
 
 
 def _student_notebooks(notebooks_dir: Path) -> dict[str, Path]:
@@ -440,7 +433,7 @@ def build_bundle(
     assignment: str | int,
     out_dir: str | Path,
     *,
-    repo_root: str | Path | None = None,
+    root: str | Path | None = None,
     notebooks_dir: str | Path | None = None,
     lib_dir: str | Path | None = None,
     solutions_dir: str | Path | None = None,
@@ -448,17 +441,17 @@ def build_bundle(
 ) -> BundleResult:
     """Write the student bundle of ``assignment`` (``"03"``) to ``out_dir``; see the module docstring.
 
-    ``repo_root`` (default: the repository this package lives in) supplies the defaults
-    ``notebooks_dir = repo_root/notebooks`` (the released student notebooks), ``lib_dir = repo_root/lib``
-    (the folder holding the ``rnnlm`` package), ``solutions_dir = repo_root/solutions`` (used only to
-    check the bundle for leaked solutions and hidden tests) and ``repo_root/pyproject.toml``.
+    ``root`` (default: the course root of :func:`rnnlm.course.paths.find_root`) supplies the defaults
+    ``notebooks_dir = root/notebooks`` (the released student notebooks), ``lib_dir = root/lib``
+    (the folder holding the ``rnnlm`` package), ``solutions_dir = root/solutions`` (used only to
+    check the bundle for leaked solutions and hidden tests) and ``root/pyproject.toml``.
 
     ``out_dir`` must be missing, empty or an earlier bundle, unless ``force`` (then it is replaced).
     The bundle is built in a temporary folder beside it and moved into place only once it is
     complete and clean. Raises ``ValueError`` for an unknown assignment or a refused ``out_dir``,
     :class:`BundleLeakError` when a bundled file shows solution or hidden-test text.
     """
-    root = Path(repo_root).resolve() if repo_root is not None else _default_root()
+    root = find_root(root)
     notebooks_dir = Path(notebooks_dir).resolve() if notebooks_dir is not None else root / "notebooks"
     lib_dir = Path(lib_dir).resolve() if lib_dir is not None else root / "lib"
     solutions_dir = Path(solutions_dir).resolve() if solutions_dir is not None else root / "solutions"
@@ -559,38 +552,3 @@ def _write_bundle(
 
 
 # -- the command ----------------------------------------------------------------------------------
-
-
-def add_bundle_parser(course_subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Add ``bundle`` to the ``rnnlm course`` sub-commands; returns its parser."""
-    parser = course_subparsers.add_parser(
-        "bundle",
-        help="build what students get for one notebook: notebooks and a library with stubbed exercises",
-        description="Write DIR/README.txt, the student notebooks of assignments <= NN (from notebooks/) and "
-        f"DIR/{LIBRARY_FOLDER}/, a pip-installable copy of the library in which every function that "
-        "notebook NN or a later one asks for raises NotImplementedError. Refuses a non-empty DIR that is "
-        "not an earlier bundle unless --force.",
-    )
-    parser.add_argument("assignment", metavar="NN", help="notebook number, e.g. 03")
-    parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="the bundle folder to write")
-    parser.add_argument(
-        "--force", action="store_true",
-        help="replace DIR even when it is a non-empty folder that is not a bundle",
-    )
-    parser.set_defaults(func=_cmd_bundle)
-    return parser
-
-
-def _cmd_bundle(args: argparse.Namespace) -> int:
-    try:
-        result = build_bundle(args.assignment, args.out, force=args.force)
-    except (ValueError, FileNotFoundError) as exc:
-        print(f"rnnlm course bundle: error: {exc}", file=sys.stderr)
-        return 2
-    print(f"wrote the bundle of notebook {result.assignment} to {result.out_dir}:")
-    for name in result.notebooks:
-        print(f"  {name}")
-    print(f"  {LIBRARY_FOLDER}/ ({len(result.stubbed)} exercised function(s) stubbed, "
-          f"{len(result.complete)} complete)")
-    print(f"students: python -m pip install ./{LIBRARY_FOLDER}   (see {README_NAME})")
-    return 0

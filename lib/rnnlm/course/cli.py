@@ -1,6 +1,9 @@
-"""The course commands: ``rnnlm course release``, ``rnnlm grade``, ``rnnlm demo``.
+"""The course commands: ``rnnlm course release|lint|bundle``, ``rnnlm grade``, ``rnnlm grade-merge``,
+``rnnlm demo``.
 
-nbgrader, nbclient and friends are imported inside the handlers, so ``rnnlm --help`` stays fast.
+This module only parses and dispatches: every course sub-command's parser is here, and each handler
+calls the module that does the work (imported inside the handler, so ``rnnlm --help`` stays fast).
+Paths default to the course root of :mod:`rnnlm.course.paths`.
 """
 
 from __future__ import annotations
@@ -10,42 +13,51 @@ import sys
 from pathlib import Path
 from typing import Any
 
-
-def repo_root() -> Path:
-    """The repository the package lives in (``lib/rnnlm/course/`` -> the folder holding ``lib/``)."""
-    return Path(__file__).resolve().parents[3]
-
-
-def default_paths() -> dict[str, Path]:
-    """Where ``solutions/``, ``notebooks/`` and ``autograder/nbgrader_config.py`` are by default."""
-    root = repo_root()
-    return {
-        "solutions": root / "solutions",
-        "notebooks": root / "notebooks",
-        "config": root / "autograder" / "nbgrader_config.py",
-    }
+from rnnlm.course.paths import MARKER, ROOT_ENV, CoursePaths, course_paths, optional_course_paths
 
 
 def _progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def _add_root(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help=f"the course root (default: ${ROOT_ENV}, else the folder at or above the working folder "
+        f"that holds {MARKER})",
+    )
+
+
 def _add_common(parser: argparse.ArgumentParser) -> None:
-    paths = default_paths()
+    _add_root(parser)
     parser.add_argument(
         "--solutions",
         type=Path,
-        default=paths["solutions"],
+        default=None,
         metavar="DIR",
-        help="folder of nbgrader source notebooks NN_topic.ipynb (default: %(default)s)",
+        help="folder of nbgrader source notebooks NN_topic.ipynb (default: ROOT/solutions)",
     )
     parser.add_argument(
         "--config",
         type=Path,
-        default=paths["config"],
+        default=None,
         metavar="FILE",
-        help="nbgrader configuration (default: %(default)s)",
+        help=f"nbgrader configuration (default: ROOT/{MARKER})",
     )
+
+
+def _resolve(args: argparse.Namespace) -> CoursePaths | None:
+    """Fill ``args.solutions``/``args.config`` (and ``args.notebooks`` where the command has it)
+    from the course root; returns the course's paths, or None when both were given and no root is
+    found."""
+    wanted = [name for name in ("solutions", "config", "notebooks") if getattr(args, name, False) is None]
+    paths = course_paths(args.root) if wanted or args.root else optional_course_paths()
+    for name in wanted:
+        setattr(args, name, getattr(paths, name))
+    return paths
 
 
 def register_cli(subparsers: argparse._SubParsersAction) -> None:
@@ -62,9 +74,9 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
     release.add_argument(
         "--notebooks",
         type=Path,
-        default=default_paths()["notebooks"],
+        default=None,
         metavar="DIR",
-        help="folder of generated student notebooks (default: %(default)s)",
+        help="folder of generated student notebooks (default: ROOT/notebooks)",
     )
     release.add_argument(
         "--check",
@@ -72,9 +84,34 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
         help="compare with the folder instead of writing; exit 1 listing the files that differ",
     )
     release.set_defaults(func=_cmd_release)
-    from rnnlm.course.bundle import add_bundle_parser
 
-    add_bundle_parser(course_sub)
+    lint = course_sub.add_parser(
+        "lint",
+        help="check the notebook sources: pairs in sync, grade ids, check cells, no outputs",
+        description="Check every solutions/NN_topic.ipynb and its jupytext twin NN_topic.py: the pair is in "
+        "sync, cells have unique ids, nbgrader grade ids carry the nbNN_ prefix, every autograded answer "
+        "is followed by its rnnlm.check cell and a test cell, and nothing has outputs. "
+        "Names the cell at fault; exit 1 when anything is wrong.",
+    )
+    _add_common(lint)
+    lint.set_defaults(func=_cmd_lint)
+
+    bundle = course_sub.add_parser(
+        "bundle",
+        help="build what students get for one notebook: notebooks and a library with stubbed exercises",
+        description="Write DIR/README.txt, the student notebooks of assignments <= NN (from notebooks/) and "
+        "DIR/rnnlm-lib/, a pip-installable copy of the library in which every function that "
+        "notebook NN or a later one asks for calls the student's own function. Refuses a non-empty DIR "
+        "that is not an earlier bundle unless --force.",
+    )
+    _add_root(bundle)
+    bundle.add_argument("assignment", metavar="NN", help="notebook number, e.g. 03")
+    bundle.add_argument("--out", required=True, type=Path, metavar="DIR", help="the bundle folder to write")
+    bundle.add_argument(
+        "--force", action="store_true",
+        help="replace DIR even when it is a non-empty folder that is not a bundle",
+    )
+    bundle.set_defaults(func=_cmd_bundle)
     course.set_defaults(func=lambda _args: (course.print_help(), 2)[1])
 
     grade = subparsers.add_parser(
@@ -203,8 +240,9 @@ def _cmd_release(args: argparse.Namespace) -> int:
     from rnnlm.course.release import release
 
     try:
+        _resolve(args)
         result = release(args.solutions, args.notebooks, args.config, check=args.check, progress=_progress)
-    except CourseError as exc:
+    except (CourseError, FileNotFoundError) as exc:
         return _course_error("course release", exc)
     if args.check:
         if result.differs:
@@ -272,6 +310,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     from rnnlm.course.nbcourse import CourseError
 
     try:
+        _resolve(args)
         options = _grading_options(args)
         rows = grade(
             args.submissions,
@@ -305,6 +344,7 @@ def _cmd_grade_merge(args: argparse.Namespace) -> int:
     from rnnlm.course.grading import merge_shards
 
     try:
+        _resolve(args)
         rows = merge_shards(args.shards, args.out, config_file=args.config, progress=_progress)
     except (ValueError, FileNotFoundError) as exc:
         return _course_error("grade-merge", exc)
@@ -315,13 +355,13 @@ def _cmd_grade_merge(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from rnnlm.course.demo import format_table, run_demo
 
-    paths = default_paths()
-    # compare with notebooks/ only when demoing the repository's own solutions
-    own = args.solutions.resolve() == paths["solutions"].resolve()
+    paths = _resolve(args)
+    # compare with notebooks/ only when demoing the course's own solutions
+    own = paths is not None and args.solutions.resolve() == paths.solutions.resolve()
     results = run_demo(
         args.solutions,
         args.config,
-        notebooks_dir=paths["notebooks"] if own else None,
+        notebooks_dir=paths.notebooks if own else None,
         course_dir=args.keep,
         say=_progress,
     )
@@ -334,3 +374,31 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     ok = all(r.ok for r in results)
     print("\nall notebooks ok" if ok else "\nsome notebooks FAILED (see the verdict column)")
     return 0 if ok else 1
+
+
+def _cmd_lint(args: argparse.Namespace) -> int:
+    from rnnlm.course.lint import lint_sources
+
+    _resolve(args)
+    report = lint_sources(args.solutions)
+    for problem in report.problems:
+        print(problem)
+    verdict = f"{len(report.problems)} problem(s)" if report.problems else "clean"
+    print(f"{args.solutions}: {len(report.notebooks)} notebook(s), {verdict}")
+    return 1 if report.problems else 0
+
+
+def _cmd_bundle(args: argparse.Namespace) -> int:
+    from rnnlm.course.bundle import LIBRARY_FOLDER, README_NAME, build_bundle
+
+    try:
+        result = build_bundle(args.assignment, args.out, root=course_paths(args.root).root, force=args.force)
+    except (ValueError, FileNotFoundError) as exc:
+        return _course_error("course bundle", exc)
+    print(f"wrote the bundle of notebook {result.assignment} to {result.out_dir}:")
+    for name in result.notebooks:
+        print(f"  {name}")
+    print(f"  {LIBRARY_FOLDER}/ ({len(result.stubbed)} exercised function(s) stubbed, "
+          f"{len(result.complete)} complete)")
+    print(f"students: python -m pip install ./{LIBRARY_FOLDER}   (see {README_NAME})")
+    return 0

@@ -44,6 +44,7 @@ from rnnlm.course.notebooks import (
     graded_cells,
     read_notebook,
 )
+from rnnlm.course.paths import CoursePaths, CourseRootError, find_root
 from rnnlm.course.sandbox import CRASHED, TIMED_OUT, Limits, SandboxSettings, isolation_summary
 
 __all__ = [
@@ -463,20 +464,15 @@ def _run_task(task: _Task) -> GradeRow:
 
 
 def _hidden_paths(course: NbgraderCourse, solutions_dir: Path, submissions: Path) -> list[str]:
-    """Folders a student's kernel must not see: the course, the sources, the class's files, the
-    repository's history and tests."""
-    from rnnlm.course.cli import repo_root
-
-    repo = repo_root()
-    candidates = [
-        course.root,
-        solutions_dir,
-        submissions if submissions.is_dir() else submissions.parent,
-        repo / "solutions",
-        repo / ".git",
-        repo / "tests",
-        repo / "autograder",
-    ]
+    """Folders a student's kernel must not see: the grading course, the sources, the class's files
+    and the private folders (solutions, tests, autograder, git history) of the course roots above
+    the working folder and above ``solutions_dir``."""
+    candidates = [course.root, solutions_dir, submissions if submissions.is_dir() else submissions.parent]
+    for start in (Path.cwd(), solutions_dir):
+        try:
+            candidates += CoursePaths(find_root(start=start)).private()
+        except CourseRootError:
+            pass
     return sorted({str(Path(p).resolve()) for p in candidates if Path(p).exists()})
 
 

@@ -32,6 +32,7 @@ from rnnlm.course.notebooks import (
     read_notebook,
     secret_lines,
 )
+from rnnlm.course.paths import optional_course_paths
 
 #: nbgrader's default stubs, for secrets computed without a course (``ClearSolutions`` defaults).
 DEFAULT_STUBS = ("# YOUR CODE HERE\nraise NotImplementedError()", "YOUR ANSWER HERE")
@@ -65,6 +66,29 @@ def _stubs(course: NbgraderCourse) -> tuple[str, ...]:
     return (*dict(code_stub).values(), text_stub)
 
 
+#: The cell tag that tells Run All (JupyterLab, nbclient) and nbval that a cell may raise.
+RAISES_TAG = "raises-exception"
+
+
+def prepare_for_students(nb: Any) -> Any:
+    """The release-time steps after nbgrader, in place; returns ``nb``.
+
+    - the jupytext pairing is removed (a student's copy is a plain notebook: opening it must not
+      create a ``.py`` twin beside it);
+    - every autograded test cell gets the tag ``raises-exception``: it fails until its exercise is
+      answered, and with the tag Run All shows that error and runs on to the end of the notebook
+      (nbgrader still scores the cell by its error).
+    """
+    nb.metadata.pop("jupytext", None)
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+            tags = list(cell.metadata.get("tags", []))
+            if RAISES_TAG not in tags:
+                cell.metadata["tags"] = [*tags, RAISES_TAG]
+    return nb
+
+
 def student_version(course: NbgraderCourse, nb: SolutionNotebook) -> str:
     """Generate the student version of ``nb`` in ``course``; return its canonical text.
 
@@ -77,7 +101,7 @@ def student_version(course: NbgraderCourse, nb: SolutionNotebook) -> str:
     problems = check_grade_ids(source, nb.assignment)
     if problems:
         raise ValueError(f"{nb.filename}: " + "; ".join(problems))
-    released = read_notebook(course.generate(nb))
+    released = prepare_for_students(read_notebook(course.generate(nb)))
     text = canonical_text(released)
     leaks = find_leaks(nbformat.reads(text, as_version=4), secret_lines(source, _stubs(course)))
     if leaks:
@@ -186,9 +210,8 @@ def build_checks(texts: Mapping[str, str], secrets: Mapping[str, set[str]]) -> s
 def _checks_target(checks_file: str | Path | None, solutions_dir: str | Path) -> Path | None:
     if checks_file != "auto":
         return None if checks_file is None else Path(checks_file)
-    from rnnlm.course.cli import default_paths
-
-    own = Path(solutions_dir).resolve() == default_paths()["solutions"].resolve()
+    course = optional_course_paths()
+    own = course is not None and Path(solutions_dir).resolve() == course.solutions.resolve()
     return checks_path() if own else None
 
 
@@ -207,7 +230,7 @@ def release(
     ``notebooks_dir`` whose source is gone are removed (with ``check``: reported as stale).
 
     ``checks_file`` receives the visible checks (:func:`build_checks`); ``"auto"`` means the
-    package's ``_visible_checks.json`` when ``solutions_dir`` is the repository's own ``solutions/``
+    package's ``_visible_checks.json`` when ``solutions_dir`` is the course root's own ``solutions/``
     and no file otherwise. When it differs it is listed by its full path in ``written`` (``missing``
     for a check of an absent file), never in ``unchanged``.
     """
