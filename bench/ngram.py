@@ -14,12 +14,15 @@ get it and exits with status 2.
 Fairness notes:
 
 - Both libraries count the same n-grams: the kit's convention (``order - 1`` times ``<s>``, the
-  words, ``</s>``; every word and ``</s>`` predicted), fed to ``nltk.lm`` as n-gram tuples of
-  orders 1..n ending at each predicted token. Both score the same tokens with the same
-  contexts. So MLE agrees to the last bit wherever NLTK's context was seen; NLTK's Laplace has two
-  more types in its vocabulary (``<s>`` and its own ``<UNK>``); NLTK's Kneser-Ney is a different
-  model (one discount, 0.1, for every order) from the kit's modified Kneser-Ney (three
-  discounts per order from count-of-counts), so its perplexity differs.
+  words, the end token; every word and the end token predicted), fed to ``nltk.lm`` as n-gram
+  tuples of orders 1..n ending at each predicted token. The kit calls its end token ``<eos>``;
+  on NLTK's side it keeps NLTK's own name, ``</s>`` (that of ``nltk.lm.preprocessing``'s
+  padding), which is only a name: both score the same tokens with the same contexts (the
+  comparison zips the two lists of log-probabilities strictly, one per predicted token). So MLE
+  agrees to the last bit wherever NLTK's context was seen; NLTK's Laplace has two more types in
+  its vocabulary (``<s>`` and its own ``<UNK>``); NLTK's Kneser-Ney is a different model (one
+  discount, 0.1, for every order) from the kit's modified Kneser-Ney (three discounts per order
+  from count-of-counts), so its perplexity differs.
 - NLTK scores one token per Python call and its Kneser-Ney visits the whole vocabulary for each
   token (a few tokens per second), so NLTK scores only the first ``--max-test-sentences`` test
   sentences (``--max-kn-test-sentences`` for Kneser-Ney). The kit scores those same sentences
@@ -48,6 +51,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SMOOTHINGS = (("mle", "MLE"), ("laplace", "Laplace"), ("kneser-ney", "KneserNeyInterpolated"))
+#: NLTK's padding symbols (``nltk.lm.preprocessing.pad_both_ends``); ``</s>`` plays the kit's ``<eos>``
+NLTK_BOS, NLTK_EOS = "<s>", "</s>"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -65,13 +70,13 @@ def _peak_rss_bytes() -> int | None:
 
 def _windows(sentence: list[str], order: int):
     """(word, context) for every predicted token of a padded sentence, context of order-1 words."""
-    t = ["<s>"] * (order - 1) + sentence + ["</s>"]
+    t = [NLTK_BOS] * (order - 1) + sentence + [NLTK_EOS]
     for i in range(order - 1, len(t)):
         yield t[i], tuple(t[i - order + 1 : i])
 
 
 def _nltk_ngrams(sentence: list[str], order: int):
-    t = ["<s>"] * (order - 1) + sentence + ["</s>"]
+    t = [NLTK_BOS] * (order - 1) + sentence + [NLTK_EOS]
     for i in range(order - 1, len(t)):
         for m in range(1, order + 1):
             yield tuple(t[i - m + 1 : i + 1])
@@ -124,7 +129,7 @@ def worker(spec: dict) -> dict:
         classes = {"MLE": MLE, "Laplace": Laplace, "KneserNeyInterpolated": KneserNeyInterpolated}
         cls = classes[spec["nltk_class"]]
         t0 = time.perf_counter()
-        words = itertools.chain(itertools.chain.from_iterable(train), ["<s>", "</s>"])
+        words = itertools.chain(itertools.chain.from_iterable(train), [NLTK_BOS, NLTK_EOS])
         vocab = Vocabulary(words, unk_cutoff=1)
         model = cls(order, vocabulary=vocab)
         model.fit(_nltk_ngrams(s, order) for s in train)

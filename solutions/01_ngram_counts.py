@@ -62,7 +62,7 @@ import numpy as np
 import rnnlm
 from rnnlm import data, plots
 from rnnlm.embedded import embedded_perplexity_floor, embedded_splits
-from rnnlm.ngram import BOS, EOS, NgramLM  # BOS = "<s>", EOS = "</s>": the sentence padding
+from rnnlm.ngram import BOS, EOS, NgramLM  # BOS = "<s>", EOS = "<eos>": the kit's sentence padding
 
 FAST = rnnlm.fast_mode()
 SEED = 0
@@ -87,17 +87,22 @@ print(f"rnnlm {rnnlm.__version__}, fast mode: {FAST}")
 # one previous word; with $n = 3$ (**trigram**) at two. A run of $n$ words is an **n-gram**.
 #
 # **Padding.** The first words have fewer than $n-1$ predecessors, so we put $n-1$ start symbols
-# `<s>` in front of each sentence. We also put one end symbol `</s>` after it and make the model
+# `<s>` in front of each sentence. We also put one end symbol `<eos>` after it and make the model
 # *predict* it: a model has to decide when a sentence stops, otherwise "the dog is" would be as
 # likely as "the dog is cute", and the probabilities of all sentences would not sum to one.
 #
-# For a trigram model, "the dog is cute" becomes `<s> <s> the dog is cute </s>`, and its probability is
+# The whole kit ends every sentence with this one token, `<eos>`: the n-gram models of this notebook
+# and the RNN vocabularies of notebooks 02-06 predict the same `<eos>` (`rnnlm.data.EOS`). Many
+# textbooks, and the ARPA files that n-gram toolkits write, call it `</s>`; it is only a name. The
+# start symbol `<s>` only ever pads the left context and is never predicted.
+#
+# For a trigram model, "the dog is cute" becomes `<s> <s> the dog is cute <eos>`, and its probability is
 #
 # $$P(\text{the}\mid\texttt{<s>}\,\texttt{<s>})\;P(\text{dog}\mid\texttt{<s>}\,\text{the})\;
-# P(\text{is}\mid\text{the dog})\;P(\text{cute}\mid\text{dog is})\;P(\texttt{</s>}\mid\text{is cute}).$$
+# P(\text{is}\mid\text{the dog})\;P(\text{cute}\mid\text{dog is})\;P(\texttt{<eos>}\mid\text{is cute}).$$
 #
 # Each factor uses one trigram, the window that ends on the token being predicted. A sentence of
-# $L$ words therefore holds exactly $L + 1$ n-grams, whatever $n$ is: one per word and one for `</s>`.
+# $L$ words therefore holds exactly $L + 1$ n-grams, whatever $n$ is: one per word and one for `<eos>`.
 # For unigrams no `<s>` is needed at all. This is also the convention of the library's `rnnlm.ngram`.
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "nb01_counting", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -118,7 +123,7 @@ toy
 # %% [markdown] nbgrader={"grade": false, "grade_id": "nb01_ex1_text", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ### Exercise 1 (3 points): `count_ngrams`
 #
-# Write `count_ngrams(sentences, n)`. Pad each sentence with $n-1$ `<s>` on the left and one `</s>` on
+# Write `count_ngrams(sentences, n)`. Pad each sentence with $n-1$ `<s>` on the left and one `<eos>` on
 # the right (use the constants `BOS` and `EOS`), then count every window of $n$ consecutive tokens.
 # Return a `collections.Counter` whose keys are tuples of $n$ strings, for example
 # `count_ngrams(toy, 2)[("the", "dog")]` counts the bigram *the dog*.
@@ -133,7 +138,7 @@ def count_ngrams(sentences: list[list[str]], n: int) -> Counter:
     sentences: a list of sentences, each a list of word strings (no padding).
     n: the order, an int >= 1.
     Returns a Counter mapping each n-gram (a tuple of n strings) to its count. Each sentence
-    is padded with n - 1 BOS ("<s>") on the left and one EOS ("</s>") on the right, so a
+    is padded with n - 1 BOS ("<s>") on the left and one EOS ("<eos>") on the right, so a
     sentence of L words contributes L + 1 n-grams.
     Raises ValueError if n is not an int >= 1.
     """
@@ -156,7 +161,7 @@ rnnlm.check("nb01_count_ngrams")
 # %% nbgrader={"grade": true, "grade_id": "nb01_count_ngrams_test", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 # Visible checks: invariants and counts you can verify by hand on `toy`.
 _toy = [["the", "dog", "is", "cute"], ["the", "cat", "is", "cute"], ["the", "dog", "barks"]]
-_positions = sum(len(s) + 1 for s in _toy)  # one n-gram per word, plus one per sentence for </s>
+_positions = sum(len(s) + 1 for s in _toy)  # one n-gram per word, plus one per sentence for <eos>
 for _n in (1, 2, 3):
     _c = count_ngrams(_toy, _n)
     assert isinstance(_c, dict), f"count_ngrams should return a Counter (a dict), got {type(_c).__name__}"
@@ -167,7 +172,8 @@ for _n in (1, 2, 3):
                          "pad and count each sentence on its own")
     _total = sum(_c.values())
     assert _total != _positions - len(_toy), (
-        f"n={_n}: the counts are one short per sentence: did you add the '</s>' at the end of each sentence?")
+        f"n={_n}: the counts are one short per sentence: "
+        "did you add the '<eos>' at the end of each sentence?")
     assert _total != _positions + len(_toy), (
         f"n={_n}: one n-gram too many per sentence: pad with n - 1 '<s>', not n")
     assert _total == _positions, (
@@ -175,7 +181,7 @@ for _n in (1, 2, 3):
         "(each sentence of L words gives L + 1 n-grams, whatever n is)")
 _c1, _c2, _c3 = (count_ngrams(_toy, _n) for _n in (1, 2, 3))
 assert (BOS,) not in _c1, "a unigram has no history: pad with n - 1 = 0 '<s>' tokens"
-assert _c1.get(("the",)) == 3 and _c1.get((EOS,)) == 3, "unigram counts: 'the' and '</s>' each occur 3 times"
+assert _c1.get(("the",)) == 3 and _c1.get((EOS,)) == 3, "unigram counts: 'the' and '<eos>' each occur 3 times"
 assert (BOS, "the") in _c2, "no bigram starts with '<s>': pad each sentence with n - 1 '<s>' on the left"
 for _gram, _expect in [(("the", "dog"), 2), (("is", "cute"), 2), (("cute", EOS), 2), ((BOS, BOS, "the"), 3),
                        (("dog", "barks", EOS), 1), (("the", "cat", "is"), 1)]:
@@ -187,7 +193,7 @@ print("count_ngrams: visible checks passed")
 def _reference_counts(sentences, n):
     out = Counter()
     for s in sentences:
-        padded = ["<s>"] * (n - 1) + list(s) + ["</s>"]
+        padded = ["<s>"] * (n - 1) + list(s) + ["<eos>"]
         out.update(tuple(padded[i : i + n]) for i in range(len(padded) - n + 1))
     return out
 
@@ -202,9 +208,9 @@ for _n in (1, 2, 3, 4):
     assert dict(count_ngrams(_corpus_h, _n)) == _expect, f"random corpus, n={_n}"
 # edge cases: empty corpus, empty sentence, a sentence shorter than n
 assert dict(count_ngrams([], 3)) == {}
-assert dict(count_ngrams([[]], 1)) == {("</s>",): 1}
-assert dict(count_ngrams([[]], 2)) == {("<s>", "</s>"): 1}
-assert dict(count_ngrams([["hi"]], 4)) == {("<s>", "<s>", "<s>", "hi"): 1, ("<s>", "<s>", "hi", "</s>"): 1}
+assert dict(count_ngrams([[]], 1)) == {("<eos>",): 1}
+assert dict(count_ngrams([[]], 2)) == {("<s>", "<eos>"): 1}
+assert dict(count_ngrams([["hi"]], 4)) == {("<s>", "<s>", "<s>", "hi"): 1, ("<s>", "<s>", "hi", "<eos>"): 1}
 # the input is left alone, and tuples of words work as sentences too
 _copy = [list(s) for s in _toy]
 count_ngrams(_toy, 3)
@@ -223,7 +229,7 @@ print("count_ngrams: hidden tests passed")
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "nb01_ex1_after", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # Once your function passes, look at the bigram table of the toy corpus (the cell below waits for
-# exercise 1). Check a few counts by hand, and notice how the `<s>` and `</s>` rows and columns look.
+# exercise 1). Check a few counts by hand, and notice how the `<s>` and `<eos>` rows and columns look.
 
 # %%
 try:
@@ -246,7 +252,7 @@ except Exception as exc:  # keep the notebook running whatever the answer does
 # More generally, for a history (context) $h$ of $n-1$ words, $P_{\text{MLE}}(w \mid h) = c(h, w) / c(h)$.
 # Here $c(h)$ counts how often $h$ occurs **as a history**, that is, followed by anything:
 # $c(h) = \sum_{w'} c(h, w')$. With our padding every real word is followed by something (at worst
-# `</s>`), so for bigrams $c(w_1)$ is simply the unigram count; the one difference is `<s>`, which is
+# `<eos>`), so for bigrams $c(w_1)$ is simply the unigram count; the one difference is `<s>`, which is
 # never a unigram but is the history of every first word.
 #
 # On the toy corpus: *the* occurs 3 times and is followed by *dog* twice, so
@@ -265,7 +271,7 @@ def mle_prob(counts: dict[tuple[str, ...], int], word: str, context: tuple[str, 
     """Maximum-likelihood P(word | context) = c(context + (word,)) / c(context).
 
     counts: n-gram counts as returned by count_ngrams(sentences, n).
-    word: the token to predict (a word or "</s>").
+    word: the token to predict (a word or "<eos>").
     context: the n - 1 previous tokens, a tuple of strings (() for unigrams).
     c(context) is the number of times the context occurs as a history: the total count of the
     n-grams that start with it.
@@ -286,7 +292,7 @@ rnnlm.check("nb01_mle_prob")
 # %% nbgrader={"grade": true, "grade_id": "nb01_mle_prob_test", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Visible checks on a hand-made bigram table (the toy corpus's bigrams).
 _c2 = Counter({("<s>", "the"): 3, ("the", "dog"): 2, ("the", "cat"): 1, ("dog", "is"): 1, ("cat", "is"): 1,
-               ("is", "cute"): 2, ("cute", "</s>"): 2, ("dog", "barks"): 1, ("barks", "</s>"): 1})
+               ("is", "cute"): 2, ("cute", "<eos>"): 2, ("dog", "barks"): 1, ("barks", "<eos>"): 1})
 _p = mle_prob(_c2, "dog", ("the",))
 assert isinstance(_p, float), f"mle_prob should return a float, got {type(_p).__name__}"
 assert not math.isclose(_p, 1.0), (
@@ -295,7 +301,7 @@ assert not math.isclose(_p, 1.0), (
 assert math.isclose(_p, 2 / 3), f"P(dog | the) should be c(the dog) / c(the) = 2/3, got {_p}"
 assert math.isclose(mle_prob(_c2, "the", ("<s>",)), 1.0), "every toy sentence starts with 'the'"
 assert mle_prob(_c2, "cat", ("dog",)) == 0.0, "a bigram never seen gets probability 0 under the MLE"
-_vocab = ["the", "dog", "cat", "is", "cute", "barks", "</s>"]
+_vocab = ["the", "dog", "cat", "is", "cute", "barks", "<eos>"]
 for _h in [("<s>",), ("the",), ("dog",), ("is",), ("barks",)]:
     _s = sum(mle_prob(_c2, _w, _h) for _w in _vocab)
     assert math.isclose(_s, 1.0), f"P(. | {_h[0]}) sums to {_s} over the vocabulary instead of 1"
@@ -308,10 +314,10 @@ else:
 print("mle_prob: visible checks passed")
 
 ### BEGIN HIDDEN TESTS
-# unigrams: the empty context, denominator = all tokens including </s>
-_c1 = Counter({("the",): 3, ("dog",): 2, ("cat",): 1, ("is",): 2, ("cute",): 2, ("barks",): 1, ("</s>",): 3})
+# unigrams: the empty context, denominator = all tokens including <eos>
+_c1 = Counter({("the",): 3, ("dog",): 2, ("cat",): 1, ("is",): 2, ("cute",): 2, ("barks",): 1, ("<eos>",): 3})
 assert math.isclose(mle_prob(_c1, "the", ()), 3 / 14)
-assert math.isclose(mle_prob(_c1, "</s>", ()), 3 / 14)
+assert math.isclose(mle_prob(_c1, "<eos>", ()), 3 / 14)
 assert mle_prob(_c1, "unicorn", ()) == 0.0
 # trigrams: a context as a list works like a tuple
 _c3 = Counter({("<s>", "<s>", "the"): 3, ("<s>", "the", "dog"): 2, ("<s>", "the", "cat"): 1,
@@ -325,7 +331,7 @@ _corpus_h = [list(_rng_h.choice(_words_h, size=int(_rng_h.integers(1, 8)))) for 
 for _n in (1, 2, 3):
     _counts_h = Counter()
     for _s in _corpus_h:
-        _pad = ["<s>"] * (_n - 1) + _s + ["</s>"]
+        _pad = ["<s>"] * (_n - 1) + _s + ["<eos>"]
         _counts_h.update(tuple(_pad[i : i + _n]) for i in range(len(_pad) - _n + 1))
     _lm = NgramLM(_n, smoothing="mle").fit(_corpus_h)
     for _gram in list(_counts_h)[:40]:
@@ -362,7 +368,7 @@ print("sum of their log2-probabilities:", 120 * math.log2(p_word), "bits")
 #
 # Write `sentence_log2probs(sentence, n, prob)`. It pads the sentence like `count_ngrams` does and
 # returns a list with $\log_2 P(\text{token} \mid \text{its } n-1 \text{ previous tokens})$ for each of
-# the $L+1$ predicted tokens (the $L$ words, then `</s>`). `prob(word, context)` is any model: a function
+# the $L+1$ predicted tokens (the $L$ words, then `<eos>`). `prob(word, context)` is any model: a function
 # that takes a token and a tuple of the $n-1$ previous tokens and returns a probability. A probability of
 # 0 gives `-math.inf` (note that `math.log2(0)` raises an error). Raise a `ValueError` if `n < 1`, or if
 # `prob` returns something that is not a probability (below 0, above 1, or NaN).
@@ -375,7 +381,7 @@ def sentence_log2probs(sentence: list[str], n: int, prob) -> list[float]:
     n: the order of the model, an int >= 1.
     prob: a function prob(word, context) -> P(word | context), where context is the tuple of
         the n - 1 tokens before word (padding with "<s>" included).
-    Returns a list of len(sentence) + 1 floats: log2 P for each word and for the final "</s>";
+    Returns a list of len(sentence) + 1 floats: log2 P for each word and for the final "<eos>";
         -math.inf where the probability is 0.
     Raises ValueError if n < 1 or prob returns a value outside [0, 1] (or NaN).
     """
@@ -402,7 +408,7 @@ rnnlm.check("nb01_sentence_log2probs")
 _sentence = ["the", "dog", "is", "cute"]
 _uniform = lambda word, context: 1 / 8  # noqa: E731  (every token gets 1/8: 3 bits)
 _lp = sentence_log2probs(_sentence, 3, _uniform)
-assert len(_lp) != len(_sentence), "one value is missing: predict '</s>' after the last word too"
+assert len(_lp) != len(_sentence), "one value is missing: predict '<eos>' after the last word too"
 assert len(_lp) == len(_sentence) + 1, f"expected {len(_sentence) + 1} log-probabilities, got {len(_lp)}"
 assert all(math.isclose(v, -3.0) for v in _lp), f"log2(1/8) is -3 bits for every token, got {_lp}"
 
@@ -414,7 +420,7 @@ sentence_log2probs(_sentence, 3, _recording)
 assert all(isinstance(c, tuple) for _, c in _seen), "pass the context to prob as a tuple"
 assert all(len(c) == 2 for _, c in _seen), "an order-3 model looks at n - 1 = 2 previous tokens"
 assert _seen[0] == ("the", ("<s>", "<s>")), f"the first word's history is ('<s>', '<s>'), got {_seen[0]}"
-assert _seen[-1][0] == "</s>", "the last prediction is '</s>'"
+assert _seen[-1][0] == "<eos>", "the last prediction is '<eos>'"
 _seen.clear()
 sentence_log2probs(_sentence, 1, _recording)
 assert all(c == () for _, c in _seen), "a unigram model (n=1) gets the empty context ()"
@@ -426,11 +432,12 @@ print("sentence_log2probs: visible checks passed")
 
 ### BEGIN HIDDEN TESTS
 # exact values from a table model
-_table = {("<s>",): {"a": 0.5, "b": 0.5}, ("a",): {"b": 0.25, "</s>": 0.75}, ("b",): {"a": 0.5, "</s>": 0.5}}
+_table = {("<s>",): {"a": 0.5, "b": 0.5}, ("a",): {"b": 0.25, "<eos>": 0.75},
+          ("b",): {"a": 0.5, "<eos>": 0.5}}
 _tp = lambda w, c: _table.get(c, {}).get(w, 0.0)  # noqa: E731
 _lp = sentence_log2probs(["a", "b", "a"], 2, _tp)
 assert np.allclose(_lp, [-1.0, -2.0, -1.0, math.log2(0.75)]), _lp
-assert sentence_log2probs([], 2, _tp) == [-math.inf], "empty sentence: only P(</s> | <s>)"
+assert sentence_log2probs([], 2, _tp) == [-math.inf], "empty sentence: only P(<eos> | <s>)"
 assert sentence_log2probs(["b", "c"], 2, _tp)[1] == -math.inf
 # against the library: the sum equals the model's sentence log-probability
 _rng_h = np.random.default_rng(303)
@@ -473,7 +480,7 @@ splits = data.load_corpus(CORPUS, fast=FAST)
 train, valid, test = splits["train"], splits["valid"], splits["test"]
 n_train_tokens = sum(len(s) + 1 for s in train)
 word_counts = Counter(w for s in train for w in s)
-print(f"corpus: {CORPUS}   train {len(train):,} sentences, {n_train_tokens:,} tokens (with </s>)   "
+print(f"corpus: {CORPUS}   train {len(train):,} sentences, {n_train_tokens:,} tokens (with <eos>)   "
       f"valid {len(valid):,}   test {len(test):,} sentences")
 print(f"{len(word_counts):,} word types; a training sentence:", " ".join(train[1]))
 
@@ -512,7 +519,7 @@ for n in (1, 2, 3, 4):
 # %%
 mle3 = NgramLM(3, smoothing="mle").fit(train)
 for sentence in test:
-    log2p = mle3.score([sentence], base=2)  # one log2-probability per word and for </s>
+    log2p = mle3.score([sentence], base=2)  # one log2-probability per word and for <eos>
     if np.isneginf(log2p).any():
         t = int(np.argmax(np.isneginf(log2p)))
         tokens = [BOS, BOS] + sentence + [EOS]
@@ -526,7 +533,7 @@ for sentence in test:
 # ## 6. Smoothing: taking a little probability from the seen to give to the unseen
 #
 # **Add-k smoothing** pretends that every n-gram was seen $k$ more times than it was ($k = 1$ is
-# Laplace's add-one). With $V$ the number of tokens the model can predict (the word types plus `</s>`;
+# Laplace's add-one). With $V$ the number of tokens the model can predict (the word types plus `<eos>`;
 # never `<s>`), and $c(h) = \sum_{w'} c(h, w')$ as before:
 #
 # $$P_{\text{add-}k}(w \mid h) \;=\; \frac{c(h, w) + k}{c(h) + k\,V}.$$
@@ -551,7 +558,7 @@ def add_k_prob(
 
     counts: n-gram counts as returned by count_ngrams(sentences, n).
     word: the token to predict; context: the n - 1 previous tokens (a tuple).
-    vocab_size: V, the number of tokens the model can predict (word types plus "</s>").
+    vocab_size: V, the number of tokens the model can predict (word types plus "<eos>").
     k: the pseudo-count added to every n-gram, k >= 0.
     Returns a float in [0, 1]. Raises ValueError if k < 0, vocab_size < 1, or the denominator is 0.
     """
@@ -573,10 +580,10 @@ def add_k_prob(
 rnnlm.check("nb01_add_k_prob")
 
 # %% nbgrader={"grade": true, "grade_id": "nb01_add_k_prob_test", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-# Visible checks on the toy bigram table: V = 7 (the, dog, cat, is, cute, barks, </s>).
+# Visible checks on the toy bigram table: V = 7 (the, dog, cat, is, cute, barks, <eos>).
 _c2 = Counter({("<s>", "the"): 3, ("the", "dog"): 2, ("the", "cat"): 1, ("dog", "is"): 1, ("cat", "is"): 1,
-               ("is", "cute"): 2, ("cute", "</s>"): 2, ("dog", "barks"): 1, ("barks", "</s>"): 1})
-_vocab = ["the", "dog", "cat", "is", "cute", "barks", "</s>"]
+               ("is", "cute"): 2, ("cute", "<eos>"): 2, ("dog", "barks"): 1, ("barks", "<eos>"): 1})
+_vocab = ["the", "dog", "cat", "is", "cute", "barks", "<eos>"]
 _V = len(_vocab)
 _p = add_k_prob(_c2, "dog", ("the",), _V, k=1.0)
 assert isinstance(_p, float), f"add_k_prob should return a float, got {type(_p).__name__}"
@@ -607,17 +614,17 @@ assert math.isclose(add_k_prob(_c2, "dog", ("the",), _V, k=1e9), 1 / _V, rel_tol
 # trigram table, list context
 _c3 = Counter({("<s>", "<s>", "the"): 3, ("<s>", "the", "dog"): 2, ("<s>", "the", "cat"): 1})
 assert math.isclose(add_k_prob(_c3, "dog", ["<s>", "the"], 10, k=2.0), 4 / 23)
-# against the library's add-k model on a random corpus (V = word types + </s>)
+# against the library's add-k model on a random corpus (V = word types + <eos>)
 _rng_h = np.random.default_rng(404)
 _words_h = [f"w{i}" for i in range(6)]
 _corpus_h = [list(_rng_h.choice(_words_h, size=int(_rng_h.integers(1, 8)))) for _ in range(80)]
 for _n in (1, 2, 3):
     _counts_h = Counter()
     for _s in _corpus_h:
-        _pad = ["<s>"] * (_n - 1) + _s + ["</s>"]
+        _pad = ["<s>"] * (_n - 1) + _s + ["<eos>"]
         _counts_h.update(tuple(_pad[i : i + _n]) for i in range(len(_pad) - _n + 1))
     _lm = NgramLM(_n, smoothing="add-k", k=0.3).fit(_corpus_h)
-    for _gram in list(_counts_h)[:30] + [("<s>",) * (_n - 1) + ("</s>",)]:
+    for _gram in list(_counts_h)[:30] + [("<s>",) * (_n - 1) + ("<eos>",)]:
         _expect = _lm.prob(_gram[-1], _gram[:-1])
         _got = add_k_prob(_counts_h, _gram[-1], _gram[:-1], _lm.V, k=0.3)
         assert math.isclose(_got, _expect, rel_tol=1e-9), (_n, _gram, _got, _expect)
@@ -695,7 +702,7 @@ for smoothing in ("mle", "add-k", "interpolated", "kneser-ney"):
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "nb01_generate", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # A trigram model can also *write*: draw the first word from $P(\cdot \mid \texttt{<s>}\,\texttt{<s>})$,
-# then the next from its history, until `</s>`. Locally the text looks fine; beyond two words it has no
+# then the next from its history, until `<eos>`. Locally the text looks fine; beyond two words it has no
 # memory at all.
 
 # %%
@@ -708,7 +715,7 @@ for _ in range(5):
 # ## 7. Perplexity
 #
 # To compare models we measure how well they predict text they were not trained on. Over a test set
-# with $N$ predicted tokens (every word plus one `</s>` per sentence), the average number of bits per
+# with $N$ predicted tokens (every word plus one `<eos>` per sentence), the average number of bits per
 # token is the **cross-entropy** $J = -\frac{1}{N} \sum_t \log_2 P(w_t \mid h_t)$, and the
 # **perplexity** is
 #
@@ -944,7 +951,7 @@ plots.perplexity_floor_plot(labels, emb_test_pp, floor, train_perplexities=emb_t
 # ## Summary
 #
 # - The chain rule writes $P(\text{sentence})$ as a product of next-word predictions; the Markov assumption
-#   cuts the history to $n-1$ words; padding with `<s>` and `</s>` makes the first words and the end
+#   cuts the history to $n-1$ words; padding with `<s>` and `<eos>` makes the first words and the end
 #   of the sentence predictions like any other.
 # - MLE probabilities are count ratios $c(h, w)/c(h)$; they give unseen n-grams probability 0 and
 #   unseen text infinite perplexity.

@@ -73,7 +73,7 @@ from rnnlm import data, plots
 from rnnlm.embedded import embedded_splits
 from rnnlm.gradcheck import numeric_gradient_array, rel_error
 from rnnlm.ngram import NgramLM
-from rnnlm.rnn_numpy import RNNLM, get_activation, temporal_affine_forward  # noqa: F401 (get_activation: exercise 2)
+from rnnlm.rnn_numpy import RNNLM, get_activation, temporal_affine_forward  # noqa: F401 (exercise 2)
 
 FAST = rnnlm.fast_mode()
 SEED = 0

@@ -1001,14 +1001,14 @@ model = RNNLM(V, D, H, seed=SEED)
 print(model)
 history = rnn_numpy.train_numpy(model, train_stream, valid_stream, batch_size=B, seq_len=T, epochs=EPOCHS,
                                 lr=LR, optimizer="sgd", clip_norm=CLIP, seed=SEED, progress=not FAST)
-numpy_seconds = sum(history.seconds)
+numpy_seconds = history.total_seconds
 numpy_test_ppl = model.perplexity(test_stream, batch_size=B, seq_len=64)
 counts = np.bincount(train_stream, minlength=V) + 1.0  # add-one unigram model
 unigram_ppl = float(np.exp(-np.mean(np.log(counts[valid_stream[1:]] / counts.sum()))))
 REFERENCES = {f"uniform (V = {V})": V, "unigram": unigram_ppl}
 print(f"{EPOCHS} epochs in {numpy_seconds:.1f} s; test perplexity {numpy_test_ppl:.2f} "
       f"(unigram {unigram_ppl:.2f}, uniform {V})")
-plots.training_curves_plot({"NumPy RNN": history.as_dict()}, references=REFERENCES,
+plots.training_curves_plot({"NumPy RNN": history}, references=REFERENCES,
                            title=f"Training a {H}-unit RNN on {CORPUS} with truncated BPTT (T = {T})")
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "nb03_truncation_trained", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -1160,11 +1160,10 @@ config = TrainConfig(epochs=EPOCHS, batch_size=B, seq_len=T, optimizer="sgd", lr
 torch_history = train(torch_model, train_stream, valid_stream, config)
 torch_test_ppl = evaluate(torch_model, test_stream, batch_size=B, seq_len=64)
 print(f"NumPy:   {numpy_seconds:6.1f} s for {EPOCHS} epochs, test perplexity {numpy_test_ppl:.2f}")
-print(f"PyTorch: {torch_history.seconds:6.1f} s for {len(torch_history.records)} epochs on {DEVICE}, "
-      f"test perplexity {torch_test_ppl:.2f} ({numpy_seconds / torch_history.seconds:.1f}x the speed, "
+print(f"PyTorch: {torch_history.total_seconds:6.1f} s for {len(torch_history)} epochs on {DEVICE}, "
+      f"test perplexity {torch_test_ppl:.2f} ({numpy_seconds / torch_history.total_seconds:.1f}x the speed, "
       "evaluation included)")
-torch_curves = {"train_ppl": torch_history.train_perplexity, "valid_ppl": torch_history.valid_perplexity}
-plots.training_curves_plot({"NumPy": history.as_dict(), f"PyTorch ({DEVICE})": torch_curves},
+plots.training_curves_plot({"NumPy": history, f"PyTorch ({DEVICE})": torch_history},
                            references=REFERENCES, title="The same model, trained in NumPy and in PyTorch")
 
 # %%

@@ -244,7 +244,7 @@ def test_count_ngrams_without_end_symbol_gets_the_end_symbol_hint() -> None:
 
     ns["count_ngrams"] = count_ngrams
     result = check("nb01_count_ngrams", ns)
-    assert result.status == FAILED and "'</s>'" in result.message, result.report()
+    assert result.status == FAILED and "'<eos>'" in result.message, result.report()
     assert result.message == _raw_failure("nb01_count_ngrams", ns)
 
 

@@ -377,7 +377,8 @@ def test_student_notebooks_are_plain_and_run_all_goes_past_unanswered_exercises(
     tests = set(graded_cells(student))
     for cell in student.cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        autograded = cell.cell_type == "code" and grade_id in tests and not cell.metadata["nbgrader"]["solution"]
+        solution = cell.metadata.get("nbgrader", {}).get("solution")
+        autograded = cell.cell_type == "code" and grade_id in tests and not solution
         tags = cell.metadata.get("tags", [])
         assert tags == (["raises-exception"] if autograded else []), (grade_id, tags)
 

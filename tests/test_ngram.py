@@ -1,7 +1,7 @@
 """rnnlm.ngram: counting, the four smoothings, perplexity convention, sampling, CLI, real PTB.
 
 Reference values are computed here, independently of the library, from plain ``Counter``s of the
-padded sentences (``order - 1`` times ``<s>``, the words, ``</s>``).
+padded sentences (``order - 1`` times ``<s>``, the words, ``<eos>``).
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def padded(sentence: list[str], n: int) -> list[str]:
 
 
 def predicted_counts(sentences: list[list[str]], n: int) -> dict[int, Counter]:
-    """counts[m][(w_1..w_m)]: how often the m-gram ends at a predicted token (word or </s>)."""
+    """counts[m][(w_1..w_m)]: how often the m-gram ends at a predicted token (word or <eos>)."""
     counts = {m: Counter() for m in range(1, n + 1)}
     for s in sentences:
         t = padded(s, n)
@@ -183,6 +183,17 @@ def test_vocabulary_is_training_words_plus_end_and_unk() -> None:
     assert model.vocab == sorted(words | {EOS, UNK})
     assert BOS not in model.vocab
     assert model.V == len(words) + 2
+
+
+def test_special_tokens_are_the_kits_one_set() -> None:
+    from rnnlm import data
+
+    assert (BOS, EOS, UNK) == (data.BOS, data.EOS, data.UNK) == ("<s>", "<eos>", "<unk>")
+    vocab = data.Vocab.build(TOY)
+    assert (vocab.eos_token, vocab.unk_token) == (EOS, UNK)
+    model = NgramLM(2, "mle").fit(TOY)
+    assert vocab.itos[vocab.eos_id] == model.vocab[model.word_id(EOS)] == EOS  # both predict <eos>
+    assert set(model.vocab) == set(vocab.itos)
 
 
 def test_mle_equals_count_ratio_exactly() -> None:
@@ -313,7 +324,7 @@ def test_perplexity_is_exp_mean_negative_logprob_with_end_symbol(smoothing: str)
     logs = []
     for s in SYN_TEST:
         t = padded(s, n)
-        for i in range(n - 1, len(t)):  # predicts every word and </s>, never <s>
+        for i in range(n - 1, len(t)):  # predicts every word and <eos>, never <s>
             logs.append(math.log(model.prob(t[i], t[i - n + 1 : i])))
     assert len(logs) == sum(len(s) + 1 for s in SYN_TEST)
     lp = model.score(SYN_TEST)
@@ -420,7 +431,7 @@ def test_generate_continues_a_context() -> None:
     for seed in range(5):
         out = model.generate(5, seed, context=["dog"])
         assert out == [] or out[0] in {"is", "barks"}  # what follows "dog" in training
-        assert model.generate(1, seed, context=["sleeps"]) == []  # "sleeps" is always followed by </s>
+        assert model.generate(1, seed, context=["sleeps"]) == []  # "sleeps" is always followed by <eos>
 
 
 # ---------------------------------------------------------------------------------------------
@@ -486,10 +497,10 @@ def test_malformed_sentences_are_rejected() -> None:
         NgramLM(2).fit([["the", ["dog"]]])
     with pytest.raises(ValueError, match="must not contain '<s>'"):
         NgramLM(2).fit([[BOS, "the", "dog"]])
-    with pytest.raises(ValueError, match="must not contain '</s>'"):
+    with pytest.raises(ValueError, match=f"must not contain '{EOS}'"):
         NgramLM(2).fit([["the", "dog", EOS]])
     model = NgramLM(2).fit(TOY)
-    with pytest.raises(ValueError, match="must not contain '</s>'"):
+    with pytest.raises(ValueError, match=f"must not contain '{EOS}'"):
         model.score([["the", EOS]])
     with pytest.raises(TypeError, match="tokens must be str"):
         model.score([["the", 7]])
@@ -618,7 +629,7 @@ def ptb() -> dict[str, list[list[str]]]:
 @pytest.mark.corpus
 def test_ptb_trigram_kneser_ney_matches_published(ptb) -> None:
     model = NgramLM(3, "kneser-ney").fit(ptb["train"])
-    assert model.V == 10000  # 9,999 word types incl. <unk>, plus </s>
+    assert model.V == 10000  # 9,999 word types incl. <unk>, plus <eos>
     assert model.n_train_tokens == 929589
     ppl = model.perplexity(ptb["test"])
     assert ppl == pytest.approx(148.3, rel=0.05), "Mikolov (2012) Table 4.1: KN 3-gram 148.3"

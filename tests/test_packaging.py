@@ -104,3 +104,17 @@ def test_exercise_marker_validates_grade_ids() -> None:
     del EXERCISES["nb99_example_function"]
     with pytest.raises(ValueError, match="grade id"):
         exercise("rnn_step")
+
+
+def test_ruff_is_clean_on_the_library_tests_and_notebook_code() -> None:
+    """`make lint`'s ruff, notebook code included (ruff reads the .ipynb files cell by cell)."""
+    ruff = Path(sys.executable).with_name("ruff")
+    if not ruff.exists():
+        pytest.skip(f"ruff is not installed beside {sys.executable} (a dev dependency)")
+    run = subprocess.run([str(ruff), "check", "--no-cache", "."], cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    listed = subprocess.run([str(ruff), "check", "--no-cache", "--show-files", "."], cwd=ROOT,
+                            capture_output=True, text=True).stdout
+    notebooks = sorted((ROOT / "solutions").glob("*.ipynb")) + sorted((ROOT / "notebooks").glob("*.ipynb"))
+    for notebook in notebooks:
+        assert str(notebook) in listed, f"ruff does not read {notebook.relative_to(ROOT)}"

@@ -16,6 +16,7 @@ from rnnlm.gradcheck import (
     check_gradient,
     check_param_gradients,
 )
+from rnnlm.history import History
 from rnnlm.rnn_numpy import RNNLM
 
 TOL = 1e-7
@@ -577,14 +578,20 @@ def test_training_learns_a_markov_source(optimizer, lr):
         clip_norm=5.0,
         progress=False,
     )
-    assert hist.epochs == 4 and len(hist.train_ppl) == 4 and len(hist.lr) == 4
+    assert isinstance(hist, History) and len(hist) == 4 and hist.epoch == [1, 2, 3, 4]
+    assert len(hist.train_perplexity) == 4 and len(hist.learning_rate) == 4
+    assert hist.stop_reason == "epochs" and hist.device == "cpu"
+    assert all(t == hist.tokens[0] > 0 for t in hist.tokens) and hist.total_seconds > 0
+    assert all(g > 0 and math.isfinite(g) for g in hist.grad_norm)
+    assert hist.overall_tokens_per_second > 0
     unigram = _unigram_ppl(train, valid, vocab)
     assert unigram > 10
     # the source's own perplexity is at most 2 (two successors per token, sometimes the same one);
     # a model that learnt the transitions gets close to it, far below the unigram model
-    assert hist.valid_ppl[-1] < 2.5 < 0.25 * unigram
-    assert hist.valid_ppl[-1] < hist.valid_ppl[0]
-    assert hist.best_valid_ppl == min(hist.valid_ppl)
+    assert hist.valid_perplexity[-1] < 2.5 < 0.25 * unigram
+    assert hist.valid_perplexity[-1] < hist.valid_perplexity[0]
+    assert hist.best_valid_perplexity == min(hist.valid_perplexity)
+    assert hist.best_epoch == 1 + int(np.argmin(hist.valid_perplexity)) and hist.improved[0]
 
 
 def test_training_is_reproducible_and_decays_lr_on_plateau():
@@ -607,8 +614,9 @@ def test_training_is_reproducible_and_decays_lr_on_plateau():
         )
         runs.append((hist, model))
     (h1, m1), (h2, m2) = runs
-    assert h1.lr == [0.5, 0.5, 0.25]  # the lr of each epoch; the first epoch sets the best
-    assert h1.valid_ppl == h2.valid_ppl and h1.train_ppl == h2.train_ppl
+    assert h1.learning_rate == [0.5, 0.5, 0.25]  # the lr of each epoch; the first epoch sets the best
+    assert h1.valid_perplexity == h2.valid_perplexity and h1.train_perplexity == h2.train_perplexity
+    assert h1.grad_norm == h2.grad_norm
     assert all(np.array_equal(m1.params[k], m2.params[k]) for k in m1.params)
 
 
@@ -646,4 +654,4 @@ def test_training_on_tinyshakespeare_characters_beats_unigram():
     model = RNNLM(len(chars), 16, 64, seed=0)
     hist = R.train_numpy(model, train, valid, batch_size=32, seq_len=25, epochs=1, lr=1.0, progress=False)
     unigram = _unigram_ppl(train, valid, len(chars))
-    assert hist.valid_ppl[-1] < 0.75 * unigram
+    assert hist.valid_perplexity[-1] < 0.75 * unigram

@@ -12,6 +12,7 @@ import torch
 from rnnlm import train as train_mod
 from rnnlm.cli import main as cli_main
 from rnnlm.data import Vocab, load_corpus, to_stream
+from rnnlm.history import History
 from rnnlm.rnn_torch import RNNLM
 from rnnlm.train import (
     TrainConfig,
@@ -64,7 +65,10 @@ def test_training_lowers_validation_perplexity(corpus):
     # the model ends with the best epoch's weights
     assert evaluate(model, s["valid"], seq_len=20) == pytest.approx(history.best_valid_perplexity, rel=1e-6)
     assert all(r.tokens > 0 and r.tokens_per_second > 0 and r.seconds > 0 for r in history.records)
-    assert history.tokens_per_second > 0 and history.device == "cpu"
+    assert all(g > 0 and math.isfinite(g) for g in history.grad_norm)
+    assert history.learning_rate == [5e-3, 5e-3] and history.epoch == [1, 2]
+    assert history.overall_tokens_per_second > 0 and history.device == "cpu"
+    assert history.total_seconds == pytest.approx(sum(history.seconds))
 
 
 def test_evaluate_is_exp_of_the_mean_loss(corpus):
@@ -136,6 +140,7 @@ def test_checkpoint_round_trip_gives_identical_evaluation(corpus, tmp_path):
     assert ck.itos == list(vocab.itos)
     assert ck.config == cfg
     assert ck.history.valid_perplexity == history.valid_perplexity
+    assert ck.history == history and isinstance(payload["history"]["records"][0], dict)
     assert ck.model.config() == model.config()
     for k, v in model.state_dict().items():
         torch.testing.assert_close(ck.model.state_dict()[k], v, rtol=0, atol=0)
@@ -169,8 +174,8 @@ def test_plateau_decays_the_learning_rate_and_patience_stops_early(corpus, monke
     scripted_validation(monkeypatch, [50.0, 40.0, 39.9, 45.0, 39.0, 41.0, 42.0, 43.0, 1.0])
     cfg = quick_config(epochs=9, lr=1e-3, lr_decay=0.5, decay_threshold=0.01, patience=3)
     history = train(small_model(vocab), s["train"][:2000], s["valid"][:500], cfg)
-    assert [r.lr for r in history.records] == [1e-3, 1e-3, 1e-3, 5e-4, 2.5e-4, 2.5e-4, 1.25e-4, 6.25e-5]
-    assert [r.improved for r in history.records] == [True, True, True, False, True, False, False, False]
+    assert history.learning_rate == [1e-3, 1e-3, 1e-3, 5e-4, 2.5e-4, 2.5e-4, 1.25e-4, 6.25e-5]
+    assert history.improved == [True, True, True, False, True, False, False, False]
     assert history.stop_reason == "early_stopping"
     assert history.best_epoch == 5 and history.best_valid_perplexity == 39.0
 
@@ -241,7 +246,8 @@ def test_bfloat16_autocast_trains_in_float32_weights(corpus):
     assert history.best_valid_perplexity < 0.7 * before
     x = torch.from_numpy(s["train"][:100].reshape(4, 25))
     step = train_step(model, make_optimizer(model, quick_config()), x[:, :-1], x[:, 1:], amp=True)
-    assert step.h.dtype == torch.float32 and not step.h.requires_grad and math.isfinite(step.loss)
+    assert step.state.dtype == torch.float32 and not step.state.requires_grad and math.isfinite(step.loss)
+    assert step.tokens == 4 * 24
 
 
 def test_cli_json_last_line(tmp_path, capsys):
@@ -260,6 +266,10 @@ def test_cli_json_last_line(tmp_path, capsys):
         assert key in summary, key
     assert summary["epochs"] == 1 and summary["hidden"] == 16 and summary["device"] == "cpu"
     assert summary["test_perplexity"] < 400  # learned something: V is 365 + specials
+    assert summary["train_seconds"] > 0 and summary["best_epoch"] == 1
+    (row,) = summary["history"]  # one EpochRecord.to_dict() per epoch
+    assert row["epoch"] == 1 and row["learning_rate"] == pytest.approx(2e-3) and row["grad_norm"] > 0
+    assert row["valid_perplexity"] > 1 and row["tokens_per_second"] > 0
     ck = load_checkpoint(ckpt, device="cpu")
     assert ck.model.num_parameters() == summary["params"]
 
@@ -270,3 +280,87 @@ def test_cli_rejects_an_unavailable_device(capsys):
     status = cli_main(["train", "--corpus", "embedded", "--fast", "--epochs", "1", "--device", "cuda"])
     assert status == 2
     assert "CUDA is not available" in capsys.readouterr().err
+
+
+# -- other models through the same loop: the model protocol of rnnlm.train ---------------------
+
+PAD = -100  # a tag the toy tagger does not score
+
+
+class ToyTagger(torch.nn.Module):
+    """A sequence tagger, not a language model: word ids (B, T) -> one of K tags per word.
+
+    Its loss skips ``PAD`` targets, so it returns the number of scored positions as the third
+    element; its state is the GRU's (1, B, H) hidden state.
+    """
+
+    def __init__(self, vocab_size: int, num_tags: int, hidden: int = 16, seed: int = 0) -> None:
+        super().__init__()
+        torch.manual_seed(seed)
+        self.vocab_size, self.num_tags = vocab_size, num_tags
+        self.embed = torch.nn.Embedding(vocab_size, hidden)
+        self.rnn = torch.nn.GRU(hidden, hidden, batch_first=True)
+        self.out = torch.nn.Linear(hidden, num_tags)
+
+    def loss(self, words, tags, state=None):
+        hs, h_last = self.rnn(self.embed(words), state)
+        scores = self.out(hs)  # (B, T, K)
+        loss = torch.nn.functional.cross_entropy(
+            scores.reshape(-1, self.num_tags), tags.reshape(-1), ignore_index=PAD
+        )
+        return loss, h_last, int((tags != PAD).sum())
+
+
+class BigramLM(torch.nn.Module):
+    """A language model without memory (its state is None) and another loss: label smoothing."""
+
+    def __init__(self, vocab_size: int) -> None:
+        super().__init__()
+        self.vocab_size = vocab_size
+        self.scores = torch.nn.Embedding(vocab_size, vocab_size)
+        torch.nn.init.zeros_(self.scores.weight)
+
+    def loss(self, x, y, state=None):
+        assert state is None
+        scores = self.scores(x)  # (B, T, V)
+        loss = torch.nn.functional.cross_entropy(
+            scores.reshape(-1, self.vocab_size), y.reshape(-1), label_smoothing=0.05
+        )
+        return loss, None
+
+
+def test_a_tagger_trains_through_the_same_loop():
+    rng = np.random.default_rng(0)
+    words = rng.integers(0, 8, 3000)
+    tags = np.concatenate([[0], words[:-1] % 2])  # the tag is the parity of the *previous* word
+    tags[rng.random(3000) < 0.1] = PAD
+    train_pair, valid_pair = (words[:2400], tags[:2400]), (words[2400:], tags[2400:])
+    model = ToyTagger(8, 2)
+    before = evaluate(model, valid_pair, batch_size=4, seq_len=10)
+    assert before > 1.8  # two tags, untrained: about uniform
+    cfg = TrainConfig(epochs=2, batch_size=8, seq_len=10, lr=2e-2, progress=False)
+    history = train(model, train_pair, valid_pair, cfg)
+    assert isinstance(history, History) and len(history) == 2 and history.stop_reason == "epochs"
+    # the loss's own token count (PAD skipped) is what an epoch counts
+    assert history.tokens == [int((tags[:2400] != PAD).sum())] * 2
+    # the previous word of a window's first position lies in the last window: the carried state helps
+    assert history.best_valid_perplexity < 1.2
+    assert evaluate(model, valid_pair, batch_size=cfg.eval_batch_size, seq_len=10) == pytest.approx(
+        history.best_valid_perplexity, rel=1e-6
+    )
+    with pytest.raises(ValueError, match="aligned streams"):
+        train(model, (words[:100], tags[:99]), valid_pair, cfg)
+    with pytest.raises(ValueError, match=r"train_stream inputs has token ids in \[1, 8\]"):
+        train(model, (words[:100] + 1, tags[:100]), valid_pair, cfg)
+
+
+def test_a_model_without_state_trains_through_the_same_loop(corpus):
+    vocab, s = corpus
+    model = BigramLM(len(vocab))
+    before = evaluate(model, s["valid"])
+    assert before == pytest.approx(len(vocab), rel=1e-6)  # zero scores: uniform
+    history = train(model, s["train"], s["valid"], quick_config(epochs=1, lr=0.1))
+    assert history.epoch == [1] and history.best_valid_perplexity < 0.5 * before
+    with pytest.raises(TypeError, match=r"must return \(loss, state\)"):
+        model.loss = lambda x, y, state=None: torch.zeros(())
+        evaluate(model, s["valid"])

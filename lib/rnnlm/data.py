@@ -22,6 +22,13 @@ From text to model input::
     batched = batchify(stream, 20)              # (B, N // B)
     for x, y in bptt_batches(batched, 35):      # (B, T) each, y is x shifted by one
         ...
+
+The kit's special tokens are defined here once and used everywhere: :data:`EOS` (``<eos>``) ends
+every sentence, both in the RNN vocabularies (:class:`Vocab`, :func:`to_stream`) and in the n-gram
+models of ``rnnlm.ngram``, which predict it after the last word; :data:`UNK` (``<unk>``) stands for
+words outside the vocabulary; :data:`BOS` (``<s>``) pads the left context of n-gram models only and
+is never predicted. (Many textbooks and the ARPA files of n-gram toolkits write ``</s>`` for the
+end token; in the kit it is only a name and changes no probability.)
 """
 
 from __future__ import annotations
@@ -47,9 +54,12 @@ import numpy as np
 from rnnlm.embedded import embedded_perplexity_floor, embedded_splits
 
 __all__ = [
+    "BOS",
     "CORPORA",
+    "EOS",
     "FAST_MAX_SENTENCES",
     "SPLITS",
+    "UNK",
     "Corpus",
     "CorpusFile",
     "CorpusNotFoundError",
@@ -63,6 +73,7 @@ __all__ = [
     "data_dir",
     "embedded_perplexity_floor",
     "fetch",
+    "format_bytes",
     "get_corpus",
     "load_corpus",
     "read_sentences",
@@ -74,6 +85,13 @@ __all__ = [
 ]
 
 SPLITS: tuple[str, ...] = ("train", "valid", "test")
+
+#: The kit's end-of-sentence token: one after every sentence, predicted by every model of the kit.
+EOS = "<eos>"
+#: The token for words outside the vocabulary.
+UNK = "<unk>"
+#: The n-gram models' start padding: left context only, never predicted, in no vocabulary.
+BOS = "<s>"
 
 #: In fast mode (``rnnlm.fast_mode()``) real corpora keep the first this-many sentences of each split.
 FAST_MAX_SENTENCES = 2000
@@ -653,8 +671,8 @@ class Vocab:
     words that were dropped and therefore map to ``<unk>``).
     """
 
-    unk_token = "<unk>"
-    eos_token = "<eos>"
+    unk_token = UNK
+    eos_token = EOS
 
     def __init__(self, itos: Sequence[str], counts: Mapping[str, int] | None = None) -> None:
         if isinstance(itos, str) or not isinstance(itos, Sequence):
@@ -679,7 +697,7 @@ class Vocab:
         *,
         min_count: int = 1,
         max_size: int | None = None,
-        specials: Sequence[str] = ("<unk>", "<eos>"),
+        specials: Sequence[str] = (UNK, EOS),
     ) -> Vocab:
         """Build a vocabulary from tokenised sentences.
 
@@ -892,17 +910,23 @@ def _bptt_iter(arr: np.ndarray, seq_len: int) -> Iterator[tuple[np.ndarray, np.n
 
 
 # =============================================================================================
-# Command line: rnnlm data list | fetch | verify
+# Sizes in bytes, for people (the CLI's listings and the plots' labels both use this)
 # =============================================================================================
 
 
-def _human(n: int) -> str:
+def format_bytes(n: float) -> str:
+    """A size in bytes, human-readable in binary units: ``1536`` -> ``'1.5 KiB'``, ``100`` -> ``'100 B'``."""
     size = float(n)
     for unit in ("B", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
+        if abs(size) < 1024:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
-    return f"{n} B"  # pragma: no cover
+    return f"{size:.1f} TiB"
+
+
+# =============================================================================================
+# Command line: rnnlm data list | fetch | verify
+# =============================================================================================
 
 
 def _cmd_list(args) -> int:
@@ -923,7 +947,7 @@ def _cmd_list(args) -> int:
             else:
                 present = "yes"
             split = "train/valid/test (90/5/5 of lines)" if f.split == "all" else f.split
-            rows.append((corpus.name, split, present, _human(f.size), str(p)))
+            rows.append((corpus.name, split, present, format_bytes(f.size), str(p)))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r[:-1], widths, strict=False)) + "  " + r[-1])

@@ -3,17 +3,20 @@
 Conventions
 -----------
 *Padding.* Every sentence ``w_1 ... w_T`` is padded with ``order - 1`` start symbols ``<s>`` on the
-left and one end symbol ``</s>`` on the right. The model predicts ``w_1 ... w_T`` and ``</s>``
+left and one end symbol ``<eos>`` on the right. The model predicts ``w_1 ... w_T`` and ``<eos>``
 (``T + 1`` predictions per sentence); ``<s>`` is only ever context, never predicted. Perplexity and
-:meth:`NgramLM.score` therefore count the ``</s>`` predictions and not the ``<s>`` padding:
-``perplexity = exp(-(1/N) sum_i log P(w_i | h_i))`` with ``N = sum_s (T_s + 1)``.
+:meth:`NgramLM.score` therefore count the ``<eos>`` predictions and not the ``<s>`` padding:
+``perplexity = exp(-(1/N) sum_i log P(w_i | h_i))`` with ``N = sum_s (T_s + 1)``. The symbols are
+the kit's special tokens, defined once in :mod:`rnnlm.data` (``BOS``, ``EOS``, ``UNK``): ``<eos>``
+is the same end token the RNN vocabularies (``rnnlm.data.Vocab``) put after every sentence, where
+many textbooks and ARPA files write ``</s>``.
 
 *Contexts.* A context is the list of preceding words, oldest first. It may be shorter than
 ``order - 1`` words: a shorter context means the start of a sentence, so it is padded with ``<s>``
 on the left (``prob("dog", ["the"])`` in a trigram model is ``P(dog | <s> the)``). Contexts may
 also spell the padding out (``["<s>", "the"]``). A context longer than ``order - 1`` is an error.
 
-*Vocabulary.* ``vocab`` (size V) is the sorted set of training words plus ``</s>`` and ``<unk>``;
+*Vocabulary.* ``vocab`` (size V) is the sorted set of training words plus ``<eos>`` and ``<unk>``;
 ``distribution(context)`` returns a (V,) array in that order and sums to one (``<s>`` is not in
 it). Words never seen in training are scored as ``<unk>``. When the training data contains
 ``<unk>`` (as PTB does) it is an ordinary word with its own counts. When it does not, ``<unk>`` is
@@ -74,9 +77,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-BOS = "<s>"
-EOS = "</s>"
-UNK = "<unk>"
+from rnnlm.data import BOS, EOS, UNK  # the kit's special tokens: "<s>", "<eos>", "<unk>"
 
 #: accepted smoothing names ("laplace" is add-k with k = 1)
 SMOOTHINGS = ("mle", "add-k", "laplace", "interpolated", "kneser-ney")
@@ -94,7 +95,7 @@ class NotFittedError(RuntimeError):
 
 
 def pad_sentence(sentence: Sequence[str], order: int) -> list[str]:
-    """``order - 1`` times ``<s>``, the sentence, then ``</s>``: the tokens one sentence contributes."""
+    """``order - 1`` times ``<s>``, the sentence, then ``<eos>``: the tokens one sentence contributes."""
     order = _check_order(order)
     return [BOS] * (order - 1) + list(sentence) + [EOS]
 
@@ -292,7 +293,7 @@ class NgramLM:
 
     @property
     def vocab(self) -> list[str]:
-        """The V words the model predicts, in the order of :meth:`distribution` (includes ``</s>``)."""
+        """The V words the model predicts, in the order of :meth:`distribution` (includes ``<eos>``)."""
         self._require_fit()
         return list(self._vocab)
 
@@ -332,7 +333,7 @@ class NgramLM:
             flat[unseen] = unk
         if (flat == self._eos).any():
             raise ValueError(f"sentences must not contain {EOS!r}: the model adds it to every sentence")
-        seg = lens + n  # (n-1) <s>, the words, </s>
+        seg = lens + n  # (n-1) <s>, the words, <eos>
         starts = np.concatenate([[0], np.cumsum(seg)[:-1]])
         stream = np.full(int(seg.sum()), self._bos, dtype=np.int64)
         word_pos = np.repeat(starts + n - 1 - np.concatenate([[0], np.cumsum(lens)[:-1]]), lens)
@@ -602,7 +603,7 @@ class NgramLM:
         return self._probs(*self._rows_for_context(ctx, np.arange(len(self._vocab))))
 
     def score(self, sentences: Iterable[Sequence[str]], *, base: float = math.e) -> np.ndarray:
-        """Log-probability of every predicted token (words and ``</s>``, not ``<s>``), shape (N,).
+        """Log-probability of every predicted token (words and ``<eos>``, not ``<s>``), shape (N,).
 
         ``N = sum(len(s) + 1)``, in sentence order. Natural log unless ``base`` (e.g. 2 for bits).
         Zero-probability tokens (MLE, unseen n-grams) give ``-inf``.
@@ -619,7 +620,7 @@ class NgramLM:
         return lp / b if b != 1.0 else lp
 
     def perplexity(self, sentences: Iterable[Sequence[str]]) -> float:
-        """``exp(-mean log P)`` over all predicted tokens incl. ``</s>``; ``inf`` if one has P = 0."""
+        """``exp(-mean log P)`` over all predicted tokens incl. ``<eos>``; ``inf`` if one has P = 0."""
         lp = self.score(sentences)
         if lp.size == 0:
             raise ValueError("cannot compute the perplexity of an empty test set (no sentences)")
@@ -675,10 +676,10 @@ class NgramLM:
         *,
         context: Sequence[str] | None = (),
     ) -> list[str]:
-        """Sample one sentence: words drawn from P(w | last order-1 words) until ``</s>`` or ``max_len``.
+        """Sample one sentence: words drawn from P(w | last order-1 words) until ``<eos>`` or ``max_len``.
 
         ``rng`` is a ``numpy.random.Generator`` or an int seed (same seed, same sentence); ``context``
-        starts the sentence (its words are not returned). Returns the words, without ``</s>``.
+        starts the sentence (its words are not returned). Returns the words, without ``<eos>``.
         """
         self._require_fit()
         if isinstance(max_len, bool) or not isinstance(max_len, numbers.Integral) or max_len < 0:

@@ -30,13 +30,14 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from rnnlm._exercise import exercise
 from rnnlm.data import batchify, bptt_batches
+from rnnlm.history import EpochRecord, History
 
 __all__ = [
     "ACTIVATIONS",
@@ -44,7 +45,6 @@ __all__ = [
     "PARAM_SHAPES",
     "Activation",
     "RNNLM",
-    "TrainHistory",
     "bits_to_nats",
     "clip_grad_norm",
     "embedding_backward",
@@ -799,34 +799,6 @@ class _Adagrad:
 _OPTIMIZERS: dict[str, Callable[[], Any]] = {"sgd": _SGD, "adagrad": _Adagrad}
 
 
-@dataclass
-class TrainHistory:
-    """Per-epoch record of :func:`train_numpy` (index 0 is epoch 1)."""
-
-    train_ppl: list[float] = field(default_factory=list)
-    valid_ppl: list[float] = field(default_factory=list)
-    lr: list[float] = field(default_factory=list)
-    grad_norm: list[float] = field(default_factory=list)
-    seconds: list[float] = field(default_factory=list)
-
-    @property
-    def epochs(self) -> int:
-        return len(self.valid_ppl)
-
-    @property
-    def best_valid_ppl(self) -> float:
-        return min(self.valid_ppl) if self.valid_ppl else float("nan")
-
-    def as_dict(self) -> dict[str, list[float]]:
-        return {
-            "train_ppl": list(self.train_ppl),
-            "valid_ppl": list(self.valid_ppl),
-            "lr": list(self.lr),
-            "grad_norm": list(self.grad_norm),
-            "seconds": list(self.seconds),
-        }
-
-
 def train_numpy(
     model: RNNLM,
     train_stream: np.ndarray,
@@ -843,8 +815,8 @@ def train_numpy(
     seed: int | np.random.Generator | None = 0,
     progress: bool = True,
     max_batches: int | None = None,
-) -> TrainHistory:
-    """Train ``model`` in place with truncated BPTT and return the per-epoch history.
+) -> History:
+    """Train ``model`` in place with truncated BPTT and return the :class:`rnnlm.history.History`.
 
     The training stream (N,) is cut into ``batch_size`` contiguous rows read ``seq_len`` tokens at a
     time; each chunk starts from the previous chunk's last state (forward exact, gradient truncated).
@@ -853,6 +825,10 @@ def train_numpy(
     ``"sgd"`` or ``"adagrad"``. After each epoch the valid perplexity is measured; when it improves on
     the best so far by less than ``min_improvement`` (relative), the learning rate is multiplied by
     ``lr_decay``. ``max_batches`` caps the chunks per epoch (for quick runs).
+
+    The history has one row per epoch (train and valid perplexity, learning rate, seconds, tokens/s,
+    mean pre-clipping gradient norm), ``stop_reason="epochs"`` and ``device="cpu"``; it is the same
+    record :func:`rnnlm.train.train` returns. The model keeps its last weights (not the best epoch's).
     """
     where = "train_numpy"
     if not isinstance(model, RNNLM):
@@ -883,8 +859,7 @@ def train_numpy(
 
     rng = _rng(seed)
     opt = _OPTIMIZERS[optimizer]()
-    history = TrainHistory()
-    best = math.inf
+    history = History(device="cpu")
     for epoch in range(1, E + 1):
         start = time.perf_counter()
         offset = int(rng.integers(T))
@@ -907,18 +882,27 @@ def train_numpy(
             if progress and k % 10 == 0:
                 bar.set_postfix(ppl=f"{math.exp(nll / tokens):.1f}", lr=f"{lr:.3g}")
         bar.close()
+        train_s = time.perf_counter() - start
         valid_ppl = model.perplexity(valid, batch_size=B, seq_len=max(T, 64))
-        history.train_ppl.append(math.exp(nll / tokens))
-        history.valid_ppl.append(valid_ppl)
-        history.lr.append(lr)
-        history.grad_norm.append(float(np.mean(norms)))
-        history.seconds.append(time.perf_counter() - start)
+        best = history.best_valid_perplexity
+        record = EpochRecord(
+            epoch=epoch,
+            train_perplexity=math.exp(nll / tokens),
+            valid_perplexity=valid_ppl,
+            learning_rate=lr,
+            seconds=time.perf_counter() - start,
+            tokens=tokens,
+            tokens_per_second=tokens / train_s if train_s > 0 else 0.0,
+            grad_norm=float(np.mean(norms)),
+            improved=valid_ppl < best,
+        )
+        history.append(record)
         if progress:
             tqdm.write(
-                f"epoch {epoch}/{E}: train ppl {history.train_ppl[-1]:.2f}, valid ppl {valid_ppl:.2f}, "
-                f"lr {lr:.3g}, {history.seconds[-1]:.1f} s"
+                f"epoch {epoch}/{E}: train ppl {record.train_perplexity:.2f}, valid ppl {valid_ppl:.2f}, "
+                f"lr {lr:.3g}, {record.seconds:.1f} s"
             )
         if math.isfinite(best) and valid_ppl > best * (1.0 - min_improvement):
             lr *= lr_decay
-        best = min(best, valid_ppl)
+    history.stop_reason = "epochs"
     return history

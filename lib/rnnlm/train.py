@@ -1,4 +1,4 @@
-"""One training loop for the kit's language models, and the ``rnnlm train`` command.
+"""One training loop for the kit's models, and the ``rnnlm train`` command.
 
 A token stream (N,) is cut into B rows (:func:`rnnlm.data.batchify`) and walked in windows of T
 steps (:func:`rnnlm.data.bptt_batches`). The hidden state carries from one window to the next but
@@ -8,14 +8,41 @@ takes an Adam or SGD (optionally momentum) step. After every epoch the validatio
 decides: a new best is kept (in memory and, with a path, in an atomically written checkpoint);
 an epoch that improves by less than ``decay_threshold`` decays the learning rate (restarting from
 the best weights when it made things worse); ``patience`` epochs without progress stop training
-early, and ``max_minutes`` bounds the wall time.
+early, and ``max_minutes`` bounds the wall time. :func:`train` returns a
+:class:`rnnlm.history.History` (one :class:`~rnnlm.history.EpochRecord` per epoch), the same
+record :func:`rnnlm.rnn_numpy.train_numpy` returns.
 
     model = RNNLM(len(vocab), 200, 200, device="cpu", seed=0)
     history = train(model, train_stream, valid_stream, TrainConfig(epochs=5))
     test_ppl = evaluate(model, test_stream)
 
+**Which models train here.** :func:`train`, :func:`train_step` and :func:`evaluate` need only a
+``torch.nn.Module`` with one method::
+
+    model.loss(inputs, targets, state) -> (loss, new_state)            # or
+    model.loss(inputs, targets, state) -> (loss, new_state, n_targets)
+
+``inputs`` and ``targets`` are (B, T) int64 tensors on the model's device; ``state`` is what the
+previous window returned (``None`` at the start of each epoch and evaluation). ``loss`` is a scalar
+tensor, the *mean* loss in nats over the window's ``n_targets`` target tokens (default
+``targets.numel()``; return it when some positions are masked, e.g. padding). ``new_state`` is
+anything the model carries to the next window: a tensor, a tuple of tensors (an LSTM's (h, c)) or
+``None`` (a model without memory); the loop detaches it. Perplexity is ``exp`` of the mean loss
+per target token. An optional attribute ``vocab_size`` bounds the input ids, which are then
+checked before training (targets are the model's to check: a tagger may mark padding with
+``-100``). :class:`rnnlm.rnn_torch.RNNLM` follows this protocol; so can a class-factored softmax
+LM or a sequence tagger.
+
+**Data.** ``train_stream`` and ``valid_stream`` (and :func:`evaluate`'s ``stream``) are either
+
+- one stream of token ids (N,): language modelling, the target of each token is the next one
+  (windows ``x = rows[:, i:i+T]``, ``y = rows[:, i+1:i+T+1]``); or
+- a tuple ``(inputs, targets)`` of two aligned streams (N,): tagging, the target of ``inputs[i]``
+  is ``targets[i]`` (windows ``x = inputs[:, i:i+T]``, ``y = targets[:, i:i+T]``).
+
 Checkpoints hold plain types only (state dicts, the config as a dict, the vocabulary's ``itos`` as a
-list of str, the history as a dict) and load with ``torch.load(weights_only=True)``.
+list of str, the history as a dict) and load with ``torch.load(weights_only=True)``. Saving needs
+``model.config()``; :func:`load_checkpoint` rebuilds an :class:`rnnlm.rnn_torch.RNNLM`.
 """
 
 from __future__ import annotations
@@ -29,12 +56,14 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from rnnlm.history import EpochRecord, History
 
 CHECKPOINT_FORMAT = "rnnlm-checkpoint-1"
 OPTIMIZERS = ("adam", "sgd")
@@ -152,79 +181,15 @@ class TrainConfig:
 
 
 @dataclass
-class EpochRecord:
-    """What one epoch did. ``partial`` marks an epoch cut short by the time budget."""
-
-    epoch: int
-    train_perplexity: float
-    valid_perplexity: float
-    lr: float
-    seconds: float
-    tokens: int
-    tokens_per_second: float
-    improved: bool
-    partial: bool = False
-
-
-@dataclass
-class History:
-    """Per-epoch records of :func:`train` and how training ended.
-
-    ``stop_reason`` is ``"epochs"``, ``"early_stopping"``, ``"time_budget"`` or ``"min_lr"``.
-    ``best_valid_perplexity`` belongs to ``best_epoch``, whose weights the model holds at the end.
-    """
-
-    records: list[EpochRecord] = field(default_factory=list)
-    best_epoch: int = 0
-    best_valid_perplexity: float = math.inf
-    stop_reason: str = ""
-    seconds: float = 0.0
-    device: str = ""
-
-    @property
-    def train_perplexity(self) -> list[float]:
-        return [r.train_perplexity for r in self.records]
-
-    @property
-    def valid_perplexity(self) -> list[float]:
-        return [r.valid_perplexity for r in self.records]
-
-    @property
-    def tokens(self) -> int:
-        return sum(r.tokens for r in self.records)
-
-    @property
-    def tokens_per_second(self) -> float:
-        """Training tokens per second over all epochs (evaluation time excluded)."""
-        train_s = sum(r.tokens / r.tokens_per_second for r in self.records if r.tokens_per_second > 0)
-        return self.tokens / train_s if train_s > 0 else 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain-type dict (JSON-able when perplexities are finite)."""
-        return {
-            "records": [dataclasses.asdict(r) for r in self.records],
-            "best_epoch": self.best_epoch,
-            "best_valid_perplexity": self.best_valid_perplexity,
-            "stop_reason": self.stop_reason,
-            "seconds": self.seconds,
-            "device": self.device,
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> History:
-        h = cls(**{k: v for k, v in d.items() if k != "records"})
-        h.records = [EpochRecord(**r) for r in d.get("records", [])]
-        return h
-
-
-@dataclass
 class StepResult:
-    """One optimisation step: mean loss (nats/token), the detached carry state (B, H), and the
-    global gradient norm before clipping."""
+    """One optimisation step: the mean loss (nats per target token), the carried state detached
+    (ready for the next window; ``None`` for a model without one), the global gradient norm before
+    clipping, and the number of target tokens the mean is over."""
 
     loss: float
-    h: Any
+    state: Any
     grad_norm: float
+    tokens: int
 
 
 # ============================================================================ helpers
@@ -265,6 +230,97 @@ def _check_ids_in_vocab(arr: np.ndarray, V: int, name: str) -> None:
         raise ValueError(f"{name} has token ids in [{lo}, {hi}], expected ids in [0, {V}) for this model")
 
 
+def _ndim(obj: Any) -> int:
+    return int(obj.ndim) if hasattr(obj, "ndim") else int(np.ndim(obj))
+
+
+def _as_data(data: Any, name: str) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    """A stream of ids (N,), or a pair ``(inputs, targets)`` of aligned streams (N,), as int64 NumPy."""
+    if isinstance(data, tuple) and len(data) == 2 and all(_ndim(d) >= 1 for d in data):
+        inputs = _as_stream(data[0], f"{name} inputs")
+        targets = _as_stream(data[1], f"{name} targets")
+        if inputs.shape != targets.shape:
+            raise ValueError(
+                f"{name}: inputs and targets must be aligned streams of one length, got {inputs.shape[0]} "
+                f"and {targets.shape[0]} tokens"
+            )
+        return inputs, targets
+    return _as_stream(data, name)
+
+
+def _check_data(model: Any, data: np.ndarray | tuple[np.ndarray, np.ndarray], name: str) -> None:
+    """Check the input ids against the model's ``vocab_size``, if it has one."""
+    V = getattr(model, "vocab_size", None)
+    if V is None:
+        return
+    if isinstance(data, tuple):
+        _check_ids_in_vocab(data[0], V, f"{name} inputs")
+    else:
+        _check_ids_in_vocab(data, V, name)
+
+
+def _batchify(data: np.ndarray | tuple[np.ndarray, np.ndarray], batch_size: int) -> Any:
+    """(N,) -> (B, N // B), for a stream or for both streams of a pair."""
+    from rnnlm.data import batchify
+
+    if isinstance(data, tuple):
+        return batchify(data[0], batch_size), batchify(data[1], batch_size)
+    return batchify(data, batch_size)
+
+
+def _n_windows(batched: Any, seq_len: int) -> int:
+    if isinstance(batched, tuple):
+        return math.ceil(batched[0].shape[1] / seq_len)
+    return math.ceil((batched.shape[1] - 1) / seq_len)
+
+
+def _windows(batched: Any, seq_len: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(x, y) windows, each (B, T) with T <= seq_len: shifted by one for a stream, aligned for a pair."""
+    from rnnlm.data import bptt_batches
+
+    if isinstance(batched, tuple):
+        xs, ys = batched
+        for i in range(0, xs.shape[1], seq_len):
+            yield xs[:, i : i + seq_len], ys[:, i : i + seq_len]
+    else:
+        yield from bptt_batches(batched, seq_len)
+
+
+def _loss(model: Any, x: Any, y: Any, state: Any) -> tuple[Any, Any, int]:
+    """Call ``model.loss`` and return (mean loss tensor, new state, number of target tokens)."""
+    out = model.loss(x, y, state)
+    if not isinstance(out, tuple) or len(out) not in (2, 3):
+        raise TypeError(
+            f"{type(model).__name__}.loss(inputs, targets, state) must return (loss, state) or "
+            f"(loss, state, n_targets), got {type(out).__name__}"
+        )
+    return out[0], out[1], int(out[2]) if len(out) == 3 else int(y.numel())
+
+
+def _has_graph(state: Any) -> bool:
+    import torch
+
+    if isinstance(state, torch.Tensor):
+        return state.requires_grad
+    if isinstance(state, (tuple, list)):
+        return any(_has_graph(s) for s in state)
+    return False
+
+
+def _detach(state: Any, dtype: Any) -> Any:
+    """The state with every tensor detached (floating ones cast to ``dtype``): None, a tensor, or
+    a (named) tuple or list of them; anything else passes through."""
+    import torch
+
+    if isinstance(state, torch.Tensor):
+        state = state.detach()
+        return state.to(dtype) if state.is_floating_point() else state
+    if isinstance(state, (tuple, list)):
+        items = [_detach(s, dtype) for s in state]
+        return type(state)(*items) if hasattr(state, "_fields") else type(state)(items)
+    return state
+
+
 def _move(model: Any, device: Any) -> Any:
     """Move ``model`` to ``device`` (None: leave it); returns the device the model is on."""
     from rnnlm.rnn_torch import _resolve_device
@@ -303,29 +359,31 @@ def train_step(
     optimizer: Any,
     x: Any,
     y: Any,
-    h: Any = None,
+    state: Any = None,
     *,
     clip: float | None = None,
     amp: bool = False,
 ) -> StepResult:
-    """One truncated-BPTT step on a window: x, y (B, T) ids, h (B, H) carried state or None.
+    """One truncated-BPTT step on a window: x, y (B, T) ids, ``state`` carried from the last window.
 
-    Forward from ``h`` (which must not carry a graph), backward through these T steps only,
-    clip the global gradient norm to ``clip`` (if given and > 0), update. Returns the loss, the
-    final state *detached* (ready to carry into the next window) and the pre-clipping norm.
-    With ``amp`` the forward pass runs under bfloat16 autocast (see :class:`TrainConfig`).
-    Raises ``ValueError`` when the loss or the gradient is not finite.
+    ``state`` is what the previous step returned (an RNN's h (B, H); ``None``: the model's initial
+    state) and must not carry a graph. Calls ``model.loss(x, y, state)`` (see the module docstring),
+    backward through these T steps only, clips the global gradient norm to ``clip`` (if given and
+    > 0), updates. Returns the loss, the new state *detached* (ready to carry into the next
+    window), the pre-clipping norm and the number of target tokens. With ``amp`` the forward pass
+    runs under bfloat16 autocast (see :class:`TrainConfig`). Raises ``ValueError`` when the loss or
+    the gradient is not finite.
     """
     import contextlib
 
     import torch
 
-    if h is not None and h.requires_grad:
-        raise ValueError("the carried state h must be detached (h.detach()) before the next window")
-    device_type = next(model.parameters()).device.type
-    ctx = torch.autocast(device_type, dtype=torch.bfloat16) if amp else contextlib.nullcontext()
+    if _has_graph(state):
+        raise ValueError("the carried state must be detached (h.detach()) before the next window")
+    param = next(model.parameters())
+    ctx = torch.autocast(param.device.type, dtype=torch.bfloat16) if amp else contextlib.nullcontext()
     with ctx:
-        loss, h_last = model.loss(x, y, h)
+        loss, new_state, tokens = _loss(model, x, y, state)
     if not torch.isfinite(loss.detach()):
         raise ValueError(
             f"the training loss is not finite ({loss.detach().item()}); lower the learning rate or clip"
@@ -339,7 +397,7 @@ def train_step(
     if not math.isfinite(norm):
         raise ValueError(f"the gradient norm is not finite ({norm}); lower the learning rate or clip")
     optimizer.step()
-    return StepResult(loss.detach().item(), h_last.detach().to(next(model.parameters()).dtype), norm)
+    return StepResult(loss.detach().item(), _detach(new_state, param.dtype), norm, tokens)
 
 
 def evaluate(
@@ -350,32 +408,32 @@ def evaluate(
     seq_len: int = 35,
     device: Any = None,
 ) -> float:
-    """Perplexity of ``model`` on a token stream (N,): exp(mean cross-entropy in nats).
+    """Perplexity of ``model`` on data: exp(mean loss in nats per target token).
 
-    The stream is cut into ``batch_size`` rows and read in windows of ``seq_len`` with the state
-    carried across windows, in eval mode (no dropout) and without gradients. Every token but the
-    first of each row (and the ``N % batch_size`` dropped at the end) is predicted once.
-    ``device`` moves the model first (``None``: where it is). The model's mode is restored.
+    ``stream`` is a token stream (N,) or an ``(inputs, targets)`` pair of aligned streams (see the
+    module docstring). It is cut into ``batch_size`` rows and read in windows of ``seq_len`` with
+    the state carried across windows, in eval mode (no dropout) and without gradients. For a stream,
+    every token but the first of each row (and the ``N % batch_size`` dropped at the end) is
+    predicted once. ``device`` moves the model first (``None``: where it is). The model's mode is
+    restored.
     """
     import torch
 
-    from rnnlm.data import batchify, bptt_batches
-
-    arr = _as_stream(stream, "stream")
+    data = _as_data(stream, "stream")
     dev = _move(model, device)
-    _check_ids_in_vocab(arr, model.vocab_size, "stream")
-    batched = batchify(arr, batch_size)
+    _check_data(model, data, "stream")
+    batched = _batchify(data, batch_size)
     was_training = model.training
     model.eval()
-    total, count, h = 0.0, 0, None
+    total, count, state = 0.0, 0, None
     try:
         with torch.no_grad():
-            for x, y in bptt_batches(batched, seq_len):
+            for x, y in _windows(batched, seq_len):
                 xt = torch.from_numpy(np.ascontiguousarray(x)).to(dev)
                 yt = torch.from_numpy(np.ascontiguousarray(y)).to(dev)
-                loss, h = model.loss(xt, yt, h)
-                total += float(loss) * y.size
-                count += y.size
+                loss, state, n = _loss(model, xt, yt, state)
+                total += float(loss) * n
+                count += n
     finally:
         model.train(was_training)
     return math.exp(total / count)
@@ -496,52 +554,54 @@ def train(
     itos: Sequence[str] | None = None,
     on_epoch: Callable[[EpochRecord], None] | None = None,
 ) -> History:
-    """Train ``model`` on a token stream (N,) and pick the epoch with the best validation perplexity.
+    """Train ``model`` and pick the epoch with the best validation perplexity.
 
+    ``model`` is any ``torch.nn.Module`` with ``loss(inputs, targets, state)`` and the data are token
+    streams (N,) or ``(inputs, targets)`` pairs of aligned streams (see the module docstring).
     ``device`` moves the model first (``None``: leave it where it is). With ``checkpoint_path``
     every new best is saved there atomically (model, optimizer, config, ``itos``, history).
-    ``on_epoch`` is called with each :class:`EpochRecord` (the CLI prints them). At the end the
-    model holds the best weights and is in eval mode. Returns the :class:`History`.
+    ``on_epoch`` is called with each :class:`~rnnlm.history.EpochRecord` (the CLI prints them). At
+    the end the model holds the best weights and is in eval mode. Returns the
+    :class:`~rnnlm.history.History`, whose ``stop_reason`` says why training ended.
     """
     import torch
     from tqdm.auto import tqdm
 
-    from rnnlm.data import batchify, bptt_batches
-
     config = TrainConfig() if config is None else config
     if not isinstance(config, TrainConfig):
         raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
-    tr = _as_stream(train_stream, "train_stream")
-    va = _as_stream(valid_stream, "valid_stream")
+    tr = _as_data(train_stream, "train_stream")
+    va = _as_data(valid_stream, "valid_stream")
     dev = _move(model, device)
-    _check_ids_in_vocab(tr, model.vocab_size, "train_stream")
-    _check_ids_in_vocab(va, model.vocab_size, "valid_stream")
+    _check_data(model, tr, "train_stream")
+    _check_data(model, va, "valid_stream")
     seed_everything(config.seed)
-    batched = batchify(tr, config.batch_size)  # (B, N // B)
-    n_windows = math.ceil((batched.shape[1] - 1) / config.seq_len)
+    batched = _batchify(tr, config.batch_size)  # (B, N // B), or a pair of them
+    n_windows = _n_windows(batched, config.seq_len)
     optimizer = make_optimizer(model, config)
     history = History(device=str(dev))
     best_state = copy.deepcopy(model.state_dict())
     deadline = None if config.max_minutes is None else time.perf_counter() + 60.0 * config.max_minutes
-    start = time.perf_counter()
     bad_epochs = 0  # consecutive epochs without improvement (early stopping)
     since_decay = 0  # the same, reset at each decay (learning-rate schedule)
 
     for epoch in range(1, config.epochs + 1):
         model.train()
         t0 = time.perf_counter()
-        total, count, h, partial = 0.0, 0, None, False
+        total, count, norms, steps, state, partial = 0.0, 0, 0.0, 0, None, False
         bar = tqdm(
             total=n_windows, desc=f"epoch {epoch}/{config.epochs}", unit="batch",
             disable=not config.progress, leave=False, mininterval=1.0,
         )
-        for x, y in bptt_batches(batched, config.seq_len):
+        for x, y in _windows(batched, config.seq_len):
             xt = torch.from_numpy(np.ascontiguousarray(x)).to(dev)
             yt = torch.from_numpy(np.ascontiguousarray(y)).to(dev)
-            step = train_step(model, optimizer, xt, yt, h, clip=config.clip, amp=config.amp)
-            h = step.h
-            total += step.loss * y.size
-            count += y.size
+            step = train_step(model, optimizer, xt, yt, state, clip=config.clip, amp=config.amp)
+            state = step.state
+            total += step.loss * step.tokens
+            count += step.tokens
+            norms += step.grad_norm
+            steps += 1
             bar.update(1)
             if bar.n % 20 == 0:
                 bar.set_postfix(ppl=f"{math.exp(total / count):.1f}", refresh=False)
@@ -560,20 +620,19 @@ def train(
             epoch=epoch,
             train_perplexity=math.exp(total / count),
             valid_perplexity=valid_ppl,
-            lr=lr,
+            learning_rate=lr,
             seconds=time.perf_counter() - t0,
             tokens=count,
             tokens_per_second=count / train_s if train_s > 0 else 0.0,
+            grad_norm=norms / steps,
             improved=improved,
             partial=partial,
         )
-        history.records.append(record)
+        history.append(record)
         if improved:
-            history.best_epoch, history.best_valid_perplexity = epoch, valid_ppl
             best_state = copy.deepcopy(model.state_dict())
         bad_epochs = 0 if progress else bad_epochs + 1
         since_decay = since_decay + 1 if stalled else 0
-        history.seconds = time.perf_counter() - start
         if improved and checkpoint_path is not None:
             save_checkpoint(checkpoint_path, model, optimizer, config, itos, history)
         if on_epoch is not None:
@@ -599,7 +658,6 @@ def train(
 
     model.load_state_dict(best_state)
     model.eval()
-    history.seconds = time.perf_counter() - start
     if checkpoint_path is not None and history.best_epoch > 0:
         save_checkpoint(checkpoint_path, model, optimizer, config, itos, history)
     return history
@@ -710,7 +768,7 @@ def _cmd_train(args: Any) -> int:
     def report(r: EpochRecord) -> None:
         print(
             f"epoch {r.epoch:3d}  train ppl {r.train_perplexity:9.2f}  valid ppl {r.valid_perplexity:9.2f}"
-            f"  lr {r.lr:.3g}  {r.seconds:6.1f} s  {r.tokens_per_second:7.0f} tok/s"
+            f"  lr {r.learning_rate:.3g}  {r.seconds:6.1f} s  {r.tokens_per_second:7.0f} tok/s"
             f"{'  *' if r.improved else ''}{'  (cut by time budget)' if r.partial else ''}",
             file=out, flush=True,
         )
@@ -722,7 +780,7 @@ def _cmd_train(args: Any) -> int:
     seconds = time.perf_counter() - t_start
     print(
         f"best epoch {history.best_epoch} ({history.stop_reason}): valid ppl {valid_ppl:.2f}, "
-        f"test ppl {test_ppl:.2f}, {seconds / 60:.1f} min, {history.tokens_per_second:.0f} tok/s",
+        f"test ppl {test_ppl:.2f}, {seconds / 60:.1f} min, {history.overall_tokens_per_second:.0f} tok/s",
         file=out, flush=True,
     )
     if args.json:
@@ -738,16 +796,16 @@ def _cmd_train(args: Any) -> int:
             "valid_perplexity": valid_ppl,
             "test_perplexity": test_ppl,
             "best_epoch": history.best_epoch,
-            "epochs": len(history.records),
+            "epochs": len(history),
             "stop_reason": history.stop_reason,
             "seconds": seconds,
-            "train_seconds": history.seconds,
-            "tokens_per_second": history.tokens_per_second,
+            "train_seconds": history.total_seconds,
+            "tokens_per_second": history.overall_tokens_per_second,
             "device": str(dev),
             "threads": torch.get_num_threads(),
             "config": config.to_dict(),
             "dropout": args.dropout,
-            "history": [dataclasses.asdict(r) for r in history.records],
+            "history": [r.to_dict() for r in history],
             "checkpoint": str(args.save) if args.save else None,
         }
         print(json.dumps(summary), file=out, flush=True)
@@ -758,8 +816,8 @@ __all__ = [
     "CHECKPOINT_FORMAT",
     "Checkpoint",
     "DEFAULT_MAX_MINUTES",
-    "EpochRecord",
-    "History",
+    "EpochRecord",  # re-exported from rnnlm.history
+    "History",  # re-exported from rnnlm.history
     "StepResult",
     "TrainConfig",
     "evaluate",

@@ -1,4 +1,4 @@
-"""rnnlm.plots: each function returns a Figure with the axes and lines it promises, on tiny inputs."""
+"""rnnlm.plots.ngram (notebook 01): each function returns a Figure with the axes and lines it promises."""
 
 from __future__ import annotations
 
@@ -17,6 +17,13 @@ def _renders(fig: Figure) -> None:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=40)
     assert buf.getvalue()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_notebook_01_plots_are_exported_from_their_module() -> None:
+    for name in ("zipf_plot", "ngram_growth_by_order_plot", "ngram_growth_by_size_plot",
+                 "perplexity_by_order_plot", "perplexity_floor_plot"):
+        assert name in plots.__all__ and name in plots.ngram.__all__
+        assert getattr(plots, name) is getattr(plots.ngram, name)
 
 
 # ------------------------------------------------------------------------------------------------

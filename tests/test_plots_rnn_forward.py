@@ -1,4 +1,4 @@
-"""rnnlm.plots, notebook 02 section: each figure has the axes, lines and labels it promises."""
+"""rnnlm.plots.rnn_forward (notebook 02): each figure has the axes, lines and labels it promises."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ def test_notebook_02_plots_are_exported() -> None:
     for name in ("rnn_unrolled_plot", "hidden_states_plot", "next_word_distribution_plot",
                  "untrained_perplexity_plot", "ngram_vs_rnn_memory_plot"):
         assert name in plots.__all__ and callable(getattr(plots, name))
+        assert name in plots.rnn_forward.__all__ and getattr(plots, name) is getattr(plots.rnn_forward, name)
 
 
 # -- rnn_unrolled_plot ---------------------------------------------------------------------------
@@ -44,10 +45,11 @@ def test_rnn_unrolled_plot_draws_one_column_per_word_and_h0() -> None:
 
 
 def test_rnn_unrolled_plot_targets_and_bad_input() -> None:
-    fig = plots.rnn_unrolled_plot(["a", "b"], targets=["b", "</s>"], title="two steps")
+    fig = plots.rnn_unrolled_plot(["a", "b"], targets=["<unk>", "<eos>"], title="two steps")
     (ax,) = fig.axes
     assert ax.get_title() == "two steps"
-    assert "</s>" in [t.get_text() for t in ax.texts]
+    texts = [t.get_text() for t in ax.texts]
+    assert "<unk>" in texts and texts.count("<eos>") == 1  # the given targets, not the default ones
     with pytest.raises(ValueError, match="targets"):
         plots.rnn_unrolled_plot(["a", "b"], targets=["b"])
     with pytest.raises(ValueError, match="1 to 12"):

@@ -1,4 +1,4 @@
-"""rnnlm.plots, notebook 03 (backpropagation through time): each figure on tiny made-up inputs."""
+"""rnnlm.plots.bptt (notebook 03, backpropagation through time): each figure on tiny made-up inputs."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ def test_nb03_functions_are_exported() -> None:
                  "training_curves_plot", "temperature_plot", "speed_plot"):
         assert name in plots.__all__
         assert callable(getattr(plots, name))
+        assert name in plots.bptt.__all__ and getattr(plots, name) is getattr(plots.bptt, name)
 
 
 # -- unrolled graph ----------------------------------------------------------------------------
@@ -155,16 +156,28 @@ def test_gradient_check_plot_grouped_series_and_bad_input() -> None:
 # -- training, sampling, speed ------------------------------------------------------------------
 
 
+def _history(train: list[float], valid: list[float]):
+    """A made-up rnnlm.history.History with these perplexities, one row per epoch."""
+    from rnnlm.history import EpochRecord, History
+
+    return History([
+        EpochRecord(epoch=e, train_perplexity=t, valid_perplexity=v, learning_rate=1.0, seconds=0.1,
+                    tokens=100, tokens_per_second=1000.0, grad_norm=1.0)
+        for e, (t, v) in enumerate(zip(train, valid, strict=True), start=1)
+    ])
+
+
 def test_training_curves_plot_loss_is_log_of_perplexity() -> None:
     runs = {
-        "numpy": {"train_ppl": [20.0, 10.0, 8.0], "valid_ppl": [15.0, 11.0, 10.0]},
-        "torch": {"valid_ppl": [14.0, 10.5]},
+        "numpy": _history([20.0, 10.0, 8.0], [15.0, 11.0, 10.0]),
+        "torch": _history([16.0, 11.0], [14.0, 10.5]),
     }
     fig = plots.training_curves_plot(runs, references={"uniform (V = 60)": 60.0})
     ax_loss, ax_ppl = fig.axes[:2]
     assert ax_ppl.get_yscale() == "log"
     loss_lines = {line.get_label(): line for line in ax_loss.get_lines()}
     np.testing.assert_allclose(loss_lines["numpy (train)"].get_ydata(), np.log([20.0, 10.0, 8.0]))
+    np.testing.assert_allclose(loss_lines["torch (valid)"].get_ydata(), np.log([14.0, 10.5]))
     assert loss_lines["numpy (train)"].get_linestyle() == "--"
     assert loss_lines["torch (valid)"].get_linestyle() == "-"
     np.testing.assert_array_equal(loss_lines["torch (valid)"].get_xdata(), [1, 2])
@@ -173,16 +186,21 @@ def test_training_curves_plot_loss_is_log_of_perplexity() -> None:
     _renders(fig)
 
 
-def test_training_curves_plot_accepts_history_dicts_and_rejects_bad_input() -> None:
-    from rnnlm.rnn_numpy import TrainHistory
+def test_training_curves_plot_takes_what_both_trainers_return_and_rejects_bad_input() -> None:
+    from rnnlm.history import History
+    from rnnlm.rnn_numpy import RNNLM, train_numpy
 
-    history = TrainHistory(train_ppl=[9.0, 7.0], valid_ppl=[10.0, 8.0], lr=[1.0, 1.0],
-                           grad_norm=[1.0, 1.0], seconds=[0.1, 0.1])
-    plots.training_curves_plot({"numpy": history.as_dict()})
-    with pytest.raises(ValueError, match="neither"):
-        plots.training_curves_plot({"a": {"loss": [1.0]}})
+    stream = np.arange(400) % 5
+    history = train_numpy(RNNLM(5, 4, 6, seed=0), stream[:300], stream[300:], batch_size=4, seq_len=8,
+                          epochs=2, progress=False)
+    assert isinstance(history, History)
+    plots.training_curves_plot({"numpy": history})
+    with pytest.raises(TypeError, match="History"):
+        plots.training_curves_plot({"a": {"train_ppl": [9.0], "valid_ppl": [8.0]}})
+    with pytest.raises(ValueError, match="no epochs"):
+        plots.training_curves_plot({"a": History()})
     with pytest.raises(ValueError, match="perplexities >= 1"):
-        plots.training_curves_plot({"a": {"train_ppl": [0.5]}})
+        plots.training_curves_plot({"a": _history([0.5], [2.0])})
     with pytest.raises(ValueError, match="non-empty"):
         plots.training_curves_plot({})
 
