@@ -103,6 +103,7 @@ def test_lint_names_the_answer_cell_whose_check_cell_is_missing(copy: Path) -> N
     assert 'rnnlm.check("nb02_softmax")' in problems[0]
 
 
+@pytest.mark.filterwarnings("ignore::nbformat.warnings.DuplicateCellId")  # what nbformat says on reading it
 def test_lint_names_bad_grade_ids_duplicate_cell_ids_and_outputs(copy: Path) -> None:
     def damage(nb) -> None:  # noqa: ANN001
         nb.cells[_index(nb, "nb02_intro")].metadata["nbgrader"]["grade_id"] = "intro"
