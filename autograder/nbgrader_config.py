@@ -30,6 +30,8 @@ c.Autograde.create_student = True
 # autograder/README.md): nbgrader's list with Execute replaced by SandboxedExecute.
 c.Autograde.autograde_preprocessors = [
     "rnnlm.course.sandbox.SandboxedExecute",
+    # A warning on stderr in a test cell is shown as a note, not scored as a failure (nbgrader's rule).
+    "rnnlm.course.feedback.StderrIsNotAFailure",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",

@@ -47,6 +47,8 @@
 # (they point at common mistakes), and more (hidden) tests run when your notebook is graded. The rest
 # of the notebook uses the library `rnnlm` for the heavy lifting, so it runs even before you finish an
 # exercise.
+# A warning your code prints (for example NumPy's `RuntimeWarning` when a correct answer gives `inf`)
+# costs no points: the grader shows it in your feedback as a note. Only an error or a failed check does.
 #
 # *Fast mode.* With the environment variable `RNNLM_FAST=1` every corpus and experiment shrinks so that
 # the whole notebook runs in about a minute; the grader always uses it. Without it, expect a few minutes.
@@ -135,7 +137,7 @@ toy
 def count_ngrams(sentences: list[list[str]], n: int) -> Counter:
     """Count the n-grams of a corpus, padding as rnnlm.ngram does.
 
-    sentences: a list of sentences, each a list of word strings (no padding).
+    sentences: a list of sentences, each a list of word strings (no padding); left unchanged.
     n: the order, an int >= 1.
     Returns a Counter mapping each n-gram (a tuple of n strings) to its count. Each sentence
     is padded with n - 1 BOS ("<s>") on the left and one EOS ("<eos>") on the right, so a
@@ -187,6 +189,9 @@ for _gram, _expect in [(("the", "dog"), 2), (("is", "cute"), 2), (("cute", EOS),
                        (("dog", "barks", EOS), 1), (("the", "cat", "is"), 1)]:
     _got = (_c2 if len(_gram) == 2 else _c3).get(_gram, 0)
     assert _got == _expect, f"count of {_gram} on the toy corpus should be {_expect}, got {_got}"
+_toy_before = [list(s) for s in _toy]
+count_ngrams(_toy, 3)
+assert _toy == _toy_before, "count_ngrams must leave the sentences unchanged: pad a copy of each"
 print("count_ngrams: visible checks passed")
 
 ### BEGIN HIDDEN TESTS
@@ -211,11 +216,10 @@ assert dict(count_ngrams([], 3)) == {}
 assert dict(count_ngrams([[]], 1)) == {("<eos>",): 1}
 assert dict(count_ngrams([[]], 2)) == {("<s>", "<eos>"): 1}
 assert dict(count_ngrams([["hi"]], 4)) == {("<s>", "<s>", "<s>", "hi"): 1, ("<s>", "<s>", "hi", "<eos>"): 1}
-# the input is left alone, and tuples of words work as sentences too
-_copy = [list(s) for s in _toy]
-count_ngrams(_toy, 3)
-assert _toy == _copy, "count_ngrams must not modify its input"
-assert dict(count_ngrams([tuple(s) for s in _toy], 2)) == dict(_reference_counts(_toy, 2))
+# the input is left alone (the docstring says so; a visible check too)
+_copy = [list(s) for s in _corpus_h]
+count_ngrams(_corpus_h, 3)
+assert _corpus_h == _copy, "count_ngrams must not modify its input"
 # bad orders
 for _bad_n in (0, -1):
     try:
@@ -270,7 +274,7 @@ except Exception as exc:  # keep the notebook running whatever the answer does
 def mle_prob(counts: dict[tuple[str, ...], int], word: str, context: tuple[str, ...]) -> float:
     """Maximum-likelihood P(word | context) = c(context + (word,)) / c(context).
 
-    counts: n-gram counts as returned by count_ngrams(sentences, n).
+    counts: n-gram counts as returned by count_ngrams(sentences, n); left unchanged.
     word: the token to predict (a word or "<eos>").
     context: the n - 1 previous tokens, a tuple of strings (() for unigrams).
     c(context) is the number of times the context occurs as a history: the total count of the
@@ -319,11 +323,11 @@ _c1 = Counter({("the",): 3, ("dog",): 2, ("cat",): 1, ("is",): 2, ("cute",): 2, 
 assert math.isclose(mle_prob(_c1, "the", ()), 3 / 14)
 assert math.isclose(mle_prob(_c1, "<eos>", ()), 3 / 14)
 assert mle_prob(_c1, "unicorn", ()) == 0.0
-# trigrams: a context as a list works like a tuple
+# trigrams
 _c3 = Counter({("<s>", "<s>", "the"): 3, ("<s>", "the", "dog"): 2, ("<s>", "the", "cat"): 1,
                ("the", "dog", "is"): 1, ("the", "dog", "barks"): 1})
 assert math.isclose(mle_prob(_c3, "dog", ("<s>", "the")), 2 / 3)
-assert math.isclose(mle_prob(_c3, "barks", ["the", "dog"]), 1 / 2)
+assert math.isclose(mle_prob(_c3, "barks", ("the", "dog")), 1 / 2)
 # on a random corpus, against the library's unsmoothed model
 _rng_h = np.random.default_rng(202)
 _words_h = [f"w{i}" for i in range(6)]
@@ -463,7 +467,7 @@ for _bad_p in (1.5, -0.1, float("nan")):
         pass
     else:
         raise AssertionError(f"prob returning {_bad_p} should raise ValueError")
-assert isinstance(sentence_log2probs(("the", "dog"), 2, _uniform), list)
+assert isinstance(sentence_log2probs(["the", "dog"], 2, _uniform), list)
 print("sentence_log2probs: hidden tests passed")
 ### END HIDDEN TESTS
 
@@ -547,8 +551,9 @@ for sentence in test:
 # ### Exercise 4 (2 points): `add_k_prob`
 #
 # Write `add_k_prob(counts, word, context, vocab_size, k=1.0)`, with `counts` and `context` as in
-# exercise 2 and `vocab_size` $= V$. Raise a `ValueError` if $k < 0$ or $V < 1$, or (only possible with
-# $k = 0$) when the denominator is zero.
+# exercise 2 and `vocab_size` $= V$. Raise a `ValueError` if $k$ is negative or NaN (`k < 0` is false
+# for NaN, so test `not k >= 0` or use `math.isnan`), if $V < 1$, or (only possible with $k = 0$) when
+# the denominator is zero.
 
 # %% nbgrader={"grade": false, "grade_id": "nb01_add_k_prob", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def add_k_prob(
@@ -560,7 +565,8 @@ def add_k_prob(
     word: the token to predict; context: the n - 1 previous tokens (a tuple).
     vocab_size: V, the number of tokens the model can predict (word types plus "<eos>").
     k: the pseudo-count added to every n-gram, k >= 0.
-    Returns a float in [0, 1]. Raises ValueError if k < 0, vocab_size < 1, or the denominator is 0.
+    Returns a float in [0, 1]. Raises ValueError if k < 0 or k is NaN, vocab_size < 1, or the
+    denominator is 0.
     """
     ### BEGIN SOLUTION
     if not k >= 0:
@@ -603,6 +609,12 @@ except ValueError:
     pass
 else:
     raise AssertionError("a negative k should raise ValueError")
+try:
+    add_k_prob(_c2, "dog", ("the",), _V, k=float("nan"))
+except ValueError:
+    pass
+else:
+    raise AssertionError("k = NaN should raise ValueError (NaN < 0 is False: test 'not k >= 0')")
 print("add_k_prob: visible checks passed")
 
 ### BEGIN HIDDEN TESTS
@@ -611,9 +623,9 @@ assert math.isclose(add_k_prob(_c2, "cat", ("dog",), _V, k=0.5), 0.5 / (2 + 3.5)
 assert math.isclose(add_k_prob(_c2, "cute", ("is",), 100, k=0.01), 2.01 / 3.0)
 # a large k flattens everything towards 1/V
 assert math.isclose(add_k_prob(_c2, "dog", ("the",), _V, k=1e9), 1 / _V, rel_tol=1e-6)
-# trigram table, list context
+# trigram table
 _c3 = Counter({("<s>", "<s>", "the"): 3, ("<s>", "the", "dog"): 2, ("<s>", "the", "cat"): 1})
-assert math.isclose(add_k_prob(_c3, "dog", ["<s>", "the"], 10, k=2.0), 4 / 23)
+assert math.isclose(add_k_prob(_c3, "dog", ("<s>", "the"), 10, k=2.0), 4 / 23)
 # against the library's add-k model on a random corpus (V = word types + <eos>)
 _rng_h = np.random.default_rng(404)
 _words_h = [f"w{i}" for i in range(6)]

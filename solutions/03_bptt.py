@@ -50,6 +50,8 @@
 # where. The test cell after it runs the same checks, and more (hidden) tests run when your notebook is
 # graded. The training and PyTorch sections use the library, so they run even before you finish an
 # exercise.
+# A warning your code prints (for example NumPy's `RuntimeWarning` when a correct answer gives `inf`)
+# costs no points: the grader shows it in your feedback as a note. Only an error or a failed check does.
 #
 # *Fast mode.* With the environment variable `RNNLM_FAST=1` the corpus, the model and the training shrink
 # so that the whole notebook runs in well under a minute; the grader always uses it. Without it, expect a
@@ -152,16 +154,18 @@ plots.unrolled_graph_plot(4, title="Forward (black) and backward (red): the RNN 
 #
 # Write `numeric_gradient(f, x, h=1e-5)`: `f` takes the array `x` and returns a scalar; return an array
 # of `x`'s shape with the centred difference for every entry. Change `x` **in place**, one entry at a time,
-# and put the original value back afterwards, so that `x` is unchanged when you return, and so that an
-# `f` that reads `x` through a closure (as in `lambda _: model.loss(...)` with `x` a parameter inside the
-# model) sees the change. `np.ndindex(*x.shape)` walks over every index of an array of any shape.
+# and put the original value back afterwards, so that `x` is unchanged when you return (also when `f`
+# raises: put the value back in a `finally:` block), and so that an `f` that reads `x` through a closure
+# (as in `lambda _: model.loss(...)` with `x` a parameter inside the model) sees the change.
+# `np.ndindex(*x.shape)` walks over every index of an array of any shape.
 
 # %% nbgrader={"grade": false, "grade_id": "nb03_numeric_gradient", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def numeric_gradient(f, x: np.ndarray, h: float = 1e-5) -> np.ndarray:
     """Centred-difference gradient of a scalar function f at x.
 
     f: a function of x returning a scalar (a float or a 0-d array).
-    x: a float array of any shape, perturbed in place one entry at a time and restored.
+    x: a float array of any shape, perturbed in place one entry at a time and restored (also
+       when f raises).
     h: the step.
     Returns an array of x.shape: grad[i] = (f(x + h e_i) - f(x - h e_i)) / (2 h).
     """
@@ -213,6 +217,17 @@ _c3 = np.random.default_rng(2).standard_normal((2, 3, 2))
 _g = numeric_gradient(lambda v: np.sum(_c3 * v), _x3)
 assert _g.shape == (2, 3, 2) and rel_error(_g, _c3) < 1e-8, (
     "a 3-d x: walk over every index (np.ndindex(*x.shape)), not only over rows")
+_xf = np.array([3.0, -1.0])
+def _fails_once_moved(v):
+    if v[0] != 3.0:
+        raise ArithmeticError("f failed")
+    return float(np.sum(v))
+try:
+    numeric_gradient(_fails_once_moved, _xf)
+except ArithmeticError:
+    pass
+assert np.array_equal(_xf, [3.0, -1.0]), (
+    "f raised and x was left perturbed: put the original value back in a finally: block")
 print("numeric_gradient: visible checks passed")
 
 ### BEGIN HIDDEN TESTS
@@ -495,12 +510,14 @@ def rnn_backward(dh: np.ndarray, cache: list, dh_final: np.ndarray | None = None
 rnnlm.check("nb03_rnn_backward")
 
 # %% nbgrader={"grade": true, "grade_id": "nb03_rnn_backward_test", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-# Visible checks. They run your rnn_backward with the library's rnn_step_backward in place of yours,
-# so that a mistake in exercise 2 costs no points here (and a right answer here shows as right).
+# Visible checks. They run your rnn_backward with the library's rnn_step_backward in place of yours
+# (in the namespace your rnn_backward looks it up in, and put back afterwards), so that a mistake in
+# exercise 2 costs no points here and a right answer here shows as right, in rnnlm.check too.
 # (A student bundle leaves the library's version out; there yours runs.)
-_yours = globals().get("rnn_step_backward")
+_ns = getattr(rnn_backward, "__globals__", globals())
+_yours = _ns.get("rnn_step_backward")
 if not getattr(rnn_numpy.rnn_step_backward, "__rnnlm_stub__", False):
-    rnn_step_backward = rnn_numpy.rnn_step_backward
+    _ns["rnn_step_backward"] = rnn_numpy.rnn_step_backward
 _SEQ_NAMES = ("dx", "dh0", "dW_hx", "dW_hh", "db_h")
 _SEQ_LETTERS = ("(B, T, D)", "(B, H)", "(H, D)", "(H, H)", "(H,)")
 
@@ -548,13 +565,13 @@ try:
     _relu = _check_sequence(T=4, activation="relu", seed=2)
     assert all(r.ok for r in _relu.values()), "wrong with activation='relu':\n  " + _failures(_relu)
 finally:
-    rnn_step_backward = _yours
+    _ns["rnn_step_backward"] = _yours
 for _r in _many.values():
     print(_r)
 print("rnn_backward: visible checks passed")
 
 ### BEGIN HIDDEN TESTS
-rnn_step_backward = rnn_numpy.rnn_step_backward
+_ns["rnn_step_backward"] = rnn_numpy.rnn_step_backward
 try:
     _rng_h = np.random.default_rng(505)
     for _act in ("tanh", "sigmoid", "relu"):
@@ -581,7 +598,7 @@ try:
     _long = _check_sequence(T=9, with_final=True, seed=9, B=3, D=2, H=5)
     assert all(r.ok for r in _long.values()), _failures(_long)
 finally:
-    rnn_step_backward = _yours
+    _ns["rnn_step_backward"] = _yours
 print("rnn_backward: hidden tests passed")
 ### END HIDDEN TESTS
 
