@@ -504,14 +504,14 @@ plots.zipf_plot(word_counts, title=f"Zipf's law on {CORPUS} (train)")
 # text never occur in the training text? Each of those gets probability **zero** from the MLE model.
 
 # %%
-from rnnlm.ngram import ngrams, pad_sentence  # the library's padding and n-gram windows
-
-for n in (1, 2, 3, 4):
-    seen = {g for s in train for g in ngrams(pad_sentence(s, n), n)}
-    test_grams = [g for s in test for g in ngrams(pad_sentence(s, n), n)]
-    unseen = sum(g not in seen for g in test_grams)
-    print(f"n={n}: {unseen / len(test_grams):6.1%} of the {len(test_grams):,} test {n}-grams "
-          "never occur in train")
+try:
+    for n in (1, 2, 3, 4):  # with your count_ngrams of exercise 1
+        seen, test_counts = count_ngrams(train, n), count_ngrams(test, n)
+        total = sum(test_counts.values())
+        unseen = sum(c for g, c in test_counts.items() if g not in seen)
+        print(f"n={n}: {unseen / total:6.1%} of the {total:,} test {n}-grams never occur in train")
+except NotImplementedError:
+    print("exercise 1 (count_ngrams) is not done yet: this cell counts with it")
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "nb01_zero_prob", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # One unseen n-gram is enough: the chain rule multiplies it into the sentence's probability, which
@@ -824,8 +824,10 @@ print("perplexity_from_log2probs: hidden tests passed")
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "nb01_ppl_vs_n", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # Now the library measures train and test perplexity for every smoothing and order. Watch three
-# things: the training perplexity falls as $n$ grows for every model (longer histories fit the training
-# text better); the unsmoothed test perplexity is infinite as soon as $n \ge 2$; and for the smoothed
+# things: the training perplexity of the unsmoothed and the Kneser-Ney models falls as $n$ grows (longer
+# histories fit the training text better), while add-one's can *rise* (its $V$ pseudo-counts per history
+# weigh more as the histories get sparser); the unsmoothed test perplexity is infinite as soon as
+# $n \ge 2$; and for the smoothed
 # models the test perplexity stops improving, or gets worse, at some order: the counts of long n-grams
 # are too sparse to trust.
 #
@@ -934,8 +936,9 @@ plots.perplexity_floor_plot(labels, emb_test_pp, floor, train_perplexities=emb_t
 #
 # Answer in a few sentences each, using your plots and numbers from sections 7 to 9:
 #
-# 1. Why does the training perplexity keep falling as $n$ grows while the test perplexity does not?
-#    Why is the unsmoothed test perplexity infinite, and why is add-k worse than Kneser–Ney at high $n$?
+# 1. Why does the training perplexity of the unsmoothed and Kneser–Ney models keep falling as $n$ grows
+#    while the test perplexity does not (and why can add-one's training perplexity rise instead)? Why is
+#    the unsmoothed test perplexity infinite, and why is add-k worse than Kneser–Ney at high $n$?
 # 2. From section 8: roughly how would the memory of a 5-gram model grow if the training corpus were
 #    1000 times larger? What does that mean for the largest practical $n$?
 # 3. In section 9 the training perplexity of a high-order model can fall *below* the floor. Why is
@@ -945,7 +948,9 @@ plots.perplexity_floor_plot(labels, emb_test_pp, floor, train_perplexities=emb_t
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "nb01_written_answer", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}
 # 1. A longer history fits the training text more closely: at high $n$ most histories were seen once,
-#    so the model nearly memorises what followed them and training perplexity falls toward 1. On new
+#    so the model nearly memorises what followed them and training perplexity falls toward 1 (add-one
+#    is the exception: its $V$ pseudo-counts swamp the one or two real counts of a sparse history, so
+#    even on the training text it spreads the mass thinly and its perplexity rises with $n$). On new
 #    text those long n-grams are mostly unseen; the MLE gives them probability 0, a single zero makes
 #    the log-probability $-\infty$ and the perplexity infinite. Add-k gives every unseen n-gram the
 #    same pseudo-count, which for a large $V$ moves most of the mass of a sparse history to junk, so it

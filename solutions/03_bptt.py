@@ -48,8 +48,9 @@
 # and prints `PASSED`, or the first check that fails with a hint, without stopping the notebook. The
 # checks compare your gradients with finite differences and say *which* output is off, by how much, and
 # where. The test cell after it runs the same checks, and more (hidden) tests run when your notebook is
-# graded. The training and PyTorch sections use the library, so they run even before you finish an
-# exercise.
+# graded. The training and PyTorch sections use the library: with the full kit they run even before you
+# finish an exercise; in a student bundle the library runs your own functions, so finish exercises 2-5
+# first.
 # A warning your code prints (for example NumPy's `RuntimeWarning` when a correct answer gives `inf`)
 # costs no points: the grader shows it in your feedback as a note. Only an error or a failed check does.
 #
@@ -777,10 +778,11 @@ plots.unrolled_graph_plot(6, truncate=3, title="Truncated BPTT with chunks of k 
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "nb03_corpus", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # To measure what truncation costs, and then to train, we need text. The cell below takes Tiny
-# Shakespeare when it is in your data directory (else the Penn Treebank, else the kit's embedded corpus)
-# and reads it **character by character**: the model is the same as for words, but with about 60 symbols
-# instead of 10,000 words, so the output layer is cheap enough for NumPy to train in seconds. Each line
-# of text ends with the token `<eos>`.
+# Shakespeare when it is in your data directory (else the Penn Treebank) and reads it **character by
+# character**: the model is the same as for words, but with about 60 symbols instead of 10,000 words, so
+# the output layer is cheap enough for NumPy to train in seconds. With neither corpus (and so when your
+# notebook is graded) it reads the kit's embedded corpus **word by word**, a vocabulary of a few hundred
+# words. Each line of text ends with the token `<eos>`.
 
 # %% nbgrader={"grade": false, "grade_id": "nb03_load_corpus", "locked": true, "schema_version": 3, "solution": false, "task": false}
 CORPUS = next((name for name in ("tinyshakespeare", "ptb") if data.available(name)), "embedded")
@@ -985,8 +987,9 @@ print("clip_grad_norm: hidden tests passed")
 # %% [markdown] nbgrader={"grade": false, "grade_id": "nb03_loop", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # **The training loop, written out.** The stream is cut into $B$ contiguous rows (`data.batchify`), read
 # $T$ steps at a time (`data.bptt_batches`); the last state of one chunk is the initial state of the next.
-# Each chunk: loss and gradients, clip, one step of gradient descent. (This uses the library's
-# `clip_grad_norm`, so it runs whatever your exercise 5 does.)
+# Each chunk: loss and gradients, clip, one step of gradient descent. (It calls
+# `rnn_numpy.clip_grad_norm`: with the full kit the library's own, whatever your exercise 5 does; in a
+# student bundle that is your exercise 5.)
 
 # %%
 B, T = 32, 32  # rows, steps per chunk (the truncation length)

@@ -86,22 +86,24 @@ def _definition(package_root: Path, target: str) -> tuple[str, str, list[str]]:
 
 @pytest.fixture(scope="module")
 def library() -> dict[str, dict]:
-    """grade id -> the original function: target, notebook, definition text, body lines."""
+    """"module:qualname" of every @exercise function -> its grade id, notebook, definition text and
+    body lines (an exercise may have several: the answer and others that compute its result)."""
     _import_library()
     assert EXERCISES, "no function of the library is marked @exercise"
     out = {}
-    for grade_id, target in sorted(EXERCISES.items()):
-        _, definition, body = _definition(PACKAGE_DIR, target)
-        nn = f"{notebook_of(grade_id):02d}"
-        out[grade_id] = {"target": target, "nn": nn, "def": definition, "body": body}
+    for grade_id, targets in sorted(EXERCISES.items()):
+        for target in targets:
+            _, definition, body = _definition(PACKAGE_DIR, target)
+            nn = f"{notebook_of(grade_id):02d}"
+            out[target] = {"grade_id": grade_id, "target": target, "nn": nn, "def": definition, "body": body}
     return out
 
 
 def _outside_lines(stubbed: set[str], library: dict[str, dict]) -> set[str]:
-    """Stripped lines of the original .py files outside the bodies of the ``stubbed`` grade ids."""
+    """Stripped lines of the original .py files outside the bodies of the ``stubbed`` functions."""
     removed: dict[Path, list[tuple[int, int]]] = {}
-    for grade_id in stubbed:
-        module, qualname = library[grade_id]["target"].split(":")
+    for target in stubbed:
+        module, qualname = target.split(":")
         path = _module_path(PACKAGE_DIR, module)
         node = _find_def(ast.parse(path.read_text(encoding="utf-8")), qualname)
         body = node.body[1:] if ast.get_docstring(node) is not None else node.body
@@ -155,26 +157,26 @@ def _probe(result: BundleResult) -> dict:
         from rnnlm._exercise import EXERCISES
         from rnnlm import cli
         cli.build_parser()  # the student's rnnlm command works without rnnlm.course
-        out["registry"] = dict(EXERCISES)
-        for grade_id, target in EXERCISES.items():
+        out["registry"] = {g: list(t) for g, t in EXERCISES.items()}
+        for grade_id, target in ((g, t) for g, ts in EXERCISES.items() for t in ts):
             module, qualname = target.split(":")
             obj = importlib.import_module(module)
             for part in qualname.split("."):
                 obj = getattr(obj, part)
             sig = inspect.signature(obj)
-            out["signatures"][grade_id] = str(sig)
-            out["docs"][grade_id] = obj.__doc__
+            out["signatures"][target] = str(sig)
+            out["docs"][target] = obj.__doc__
             if "." in qualname:
                 continue  # a method needs an instance
             required = [p for p in sig.parameters.values()
                         if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
             try:
                 obj(*[None] * len(required))
-                out["calls"][grade_id] = "returned"
+                out["calls"][target] = "returned"
             except NotImplementedError as exc:
-                out["calls"][grade_id] = "NotImplementedError: " + str(exc)
+                out["calls"][target] = "NotImplementedError: " + str(exc)
             except Exception as exc:
-                out["calls"][grade_id] = type(exc).__name__
+                out["calls"][target] = type(exc).__name__
         print(json.dumps(out))
         """
     )
@@ -219,42 +221,43 @@ def test_bundle_layout(nn: str, bundles) -> None:
 @pytest.mark.parametrize("nn", ASSIGNMENTS)
 def test_exercises_of_this_and_later_notebooks_are_stubbed(nn: str, bundles, library) -> None:
     result = bundles(nn)
-    later = {g for g, f in library.items() if f["nn"] >= nn}
-    assert {s.grade_id for s in result.stubbed} == later
+    later = {t for t, f in library.items() if f["nn"] >= nn}
+    assert sorted(s.grade_id for s in result.stubbed) == sorted(library[t]["grade_id"] for t in later)
     outside = _outside_lines(later, library)
     texts = {p: p.read_text(encoding="utf-8", errors="replace") for p in _bundle_files(result)}
     bundled_lines = {ln.strip() for text in texts.values() for ln in text.splitlines()}
-    for grade_id in sorted(later):
-        distinctive = _distinctive(library[grade_id]["body"], outside)
-        assert distinctive, f"{grade_id}: no body line of the reference is distinctive enough to test"
+    for target in sorted(later):
+        distinctive = _distinctive(library[target]["body"], outside)
+        assert distinctive, f"{target}: no body line of the reference is distinctive enough to test"
         left = sorted(distinctive & bundled_lines)
-        assert not left, f"bundle {nn} still shows the reference body of {grade_id}: {left}"
+        assert not left, f"bundle {nn} still shows the reference body of {target}: {left}"
     probe = _probe(result)
     assert Path(probe["file"]).resolve() == (result.package_dir / "__init__.py").resolve()
-    assert probe["registry"] == {g: f["target"] for g, f in library.items()}, "@exercise decorators must stay"
-    for grade_id, f in library.items():
-        module, qualname = f["target"].split(":")
+    assert probe["registry"] == {g: list(t) for g, t in EXERCISES.items()}, "@exercise decorators must stay"
+    for target, f in library.items():
+        grade_id = f["grade_id"]
+        module, qualname = target.split(":")
         obj = importlib.import_module(module)
         for part in qualname.split("."):
             obj = getattr(obj, part)
-        assert probe["docs"][grade_id] == obj.__doc__, f"{grade_id}: the docstring must stay"
-        assert probe["signatures"][grade_id] == str(inspect.signature(obj)), grade_id
-        call = probe["calls"].get(grade_id)
-        if grade_id in later and call is not None:
-            assert call.startswith("NotImplementedError: ") and grade_id in call, (grade_id, call)
+        assert probe["docs"][target] == obj.__doc__, f"{target}: the docstring must stay"
+        assert probe["signatures"][target] == str(inspect.signature(obj)), target
+        call = probe["calls"].get(target)
+        if target in later and call is not None:
+            assert call.startswith("NotImplementedError: ") and grade_id in call, (target, call)
             assert any(nb.filename in call for nb in SOLUTIONS if nb.assignment == f["nn"]), call
         elif call is not None:
-            assert not call.startswith("NotImplementedError"), f"{grade_id} (notebook {f['nn']}) is stubbed"
+            assert not call.startswith("NotImplementedError"), f"{target} (notebook {f['nn']}) is stubbed"
 
 
 @pytest.mark.parametrize("nn", ASSIGNMENTS)
 def test_exercises_of_earlier_notebooks_are_complete(nn: str, bundles, library) -> None:
     result = bundles(nn)
-    earlier = {g for g, f in library.items() if f["nn"] < nn}
-    assert sorted(result.complete) == sorted(earlier)
-    for grade_id in earlier:
-        _, bundled, _ = _definition(result.package_dir, library[grade_id]["target"])
-        assert bundled == library[grade_id]["def"], f"{grade_id} must be bundled unchanged"
+    earlier = {t for t, f in library.items() if f["nn"] < nn}
+    assert sorted(result.complete) == sorted(library[t]["grade_id"] for t in earlier)
+    for target in earlier:
+        _, bundled, _ = _definition(result.package_dir, target)
+        assert bundled == library[target]["def"], f"{target} must be bundled unchanged"
     # a module without a stubbed function is copied byte for byte
     stubbed_files = {s.path for s in result.stubbed}
     for path in result.package_dir.rglob("*"):
@@ -275,7 +278,7 @@ def test_bundle_shows_no_solution_or_hidden_test(nn: str, bundles, library) -> N
     every_secret = set().union(*secrets.values())
     # solution lines of notebooks >= NN that the library needs outside the exercised functions
     # (``B, T, V = scores.shape``) are not a leak; anything else is
-    excused = _outside_lines({s.grade_id for s in result.stubbed}, library)
+    excused = _outside_lines({f"{s.module}:{s.qualname}" for s in result.stubbed}, library)
     problems = []
     for path in _bundle_files(result):
         rel = path.relative_to(result.out_dir).as_posix()

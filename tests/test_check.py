@@ -116,9 +116,10 @@ def _reference_namespace(name: str) -> dict[str, Any]:
     ns = _setup_namespace(name)
     for ex in exercises(SOURCE[name]):
         defines = load_checks().exercises[ex.answer_id].defines
-        target = EXERCISES.get(ex.answer_id)
-        if target is not None and len(defines) == 1:
-            ns[defines[0]] = _resolve(target)
+        named = [t for t in EXERCISES.get(ex.answer_id, ()) if t.split(":")[1].split(".")[-1] in defines]
+        targets = named if len(defines) == 1 else []  # the library function the student writes
+        if targets:
+            ns[defines[0]] = _resolve(targets[0])
         else:  # not a library function: the solution's own answer cell
             exec(SOURCE[name].cells[ex.answer_index].source, ns)
     return ns
@@ -422,3 +423,83 @@ def test_check_cells_pass_in_a_real_kernel_on_the_solution(tmp_path: Path) -> No
     displayed = [o for c in run.notebook.cells for o in c.outputs if o.get("output_type") == "execute_result"
                  and c.source.startswith("rnnlm.check(")]
     assert displayed == [], "the returned CheckResult should not display anything below the report"
+
+
+# -- no library function hands out an answer ----------------------------------------------------------
+
+#: Library modules of pure functions whose public functions might stand in for a student's answer (the
+#: others fetch data, write checkpoints or parse command lines).
+_CANDIDATE_MODULES = ("rnnlm.ngram", "rnnlm.rnn_numpy", "rnnlm.gradcheck", "rnnlm.embedded", "rnnlm.data")
+_NOT_CANDIDATES = {"register_cli", "fetch", "verify", "data_dir", "register_corpus", "unregister_corpus"}
+
+
+def _unmarked_public_functions() -> list[tuple[str, Any]]:
+    """Public functions of the candidate modules that no ``@exercise`` marks (a bundle keeps them)."""
+    import inspect
+
+    _import_library()
+    marked = {t for targets in EXERCISES.values() for t in targets}
+    found = []
+    for module_name in _CANDIDATE_MODULES:
+        module = importlib.import_module(module_name)
+        for name in getattr(module, "__all__", ()):
+            obj = getattr(module, name)
+            target = f"{module_name}:{getattr(obj, '__qualname__', name)}"
+            if inspect.isfunction(obj) and target not in marked and name not in _NOT_CANDIDATES:
+                found.append((target, obj))
+    return found
+
+
+def _takes(func: Any, count: int) -> bool:
+    """Whether ``func`` accepts ``count`` positional arguments."""
+    import inspect
+
+    try:
+        inspect.signature(func).bind(*range(count))
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+@pytest.mark.parametrize("name", sorted(SOURCE))
+def test_no_unmarked_library_function_passes_an_exercise_in_the_students_place(name: str) -> None:
+    """Every public function a student bundle keeps whole, put in place of an answer, fails that
+    exercise's visible checks (so its test cell too): the ones that would pass are ``@exercise``-marked
+    and stubbed in the bundles."""
+    import inspect
+    import signal
+
+    candidates = _unmarked_public_functions()
+    assert len(candidates) > 10, "the candidate modules export fewer functions than expected"
+
+    def stop(*_args: Any) -> None:
+        raise TimeoutError("a candidate ran too long")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    passed = []
+    try:
+        for ex in exercises(SOURCE[name]):
+            spec = load_checks().exercises[ex.answer_id]
+            if len(spec.defines) != 1:
+                continue
+            reference = _reference_namespace(name)[spec.defines[0]]
+            required = [p for p in inspect.signature(reference).parameters.values()
+                        if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+            for target, func in candidates:
+                if not _takes(func, len(required)):
+                    continue
+                ns = _reference_namespace(name)
+                ns[spec.defines[0]] = func
+                signal.setitimer(signal.ITIMER_REAL, 10.0)
+                try:
+                    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                        result = run_check(spec, ns)
+                except TimeoutError:
+                    continue
+                finally:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
+                if result.status == PASSED:
+                    passed.append(f"{target} passes {ex.answer_id}")
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    assert passed == [], "mark these @exercise (and give the library a private twin):\n" + "\n".join(passed)

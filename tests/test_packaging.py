@@ -99,7 +99,8 @@ def test_exercise_marker_validates_grade_ids() -> None:
 
     assert example() == 1
     suffix = ":test_exercise_marker_validates_grade_ids.<locals>.example"
-    assert EXERCISES["nb99_example_function"].endswith(suffix)
+    (target,) = EXERCISES["nb99_example_function"]
+    assert target.endswith(suffix)
     assert notebook_of("nb99_example_function") == 99
     del EXERCISES["nb99_example_function"]
     with pytest.raises(ValueError, match="grade id"):

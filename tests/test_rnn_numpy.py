@@ -519,7 +519,7 @@ def test_exercises_are_registered():
         "nb03_rnn_backward",
     }
     assert expected <= set(_exercise.EXERCISES)
-    assert _exercise.EXERCISES["nb03_rnn_backward"] == "rnnlm.rnn_numpy:rnn_backward"
+    assert _exercise.EXERCISES["nb03_rnn_backward"] == ("rnnlm.rnn_numpy:rnn_backward",)
     assert R.rnn_step_forward.__rnnlm_exercise__ == "nb02_rnn_step_forward"
 
 

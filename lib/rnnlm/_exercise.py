@@ -1,9 +1,11 @@
 """Marks library functions that a notebook asks students to write.
 
 ``@exercise("nb03_rnn_step_backward")`` records that the decorated function is the reference
-answer of that graded exercise. The decorator returns the function unchanged; the registry it
-fills lets the course tools (student bundles, per-exercise checks) find every exercised
-function and the notebook that teaches it.
+answer of that graded exercise, or another public function that computes its result (under another
+name, e.g. the perplexity from natural logs for an exercise asking for it from log2): a student
+bundle stubs every one of them, so none hands out the answer. The decorator returns the function
+unchanged; the registry it fills lets the course tools (student bundles, per-exercise checks) find
+every exercised function and the notebook that teaches it.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ F = TypeVar("F", bound=Callable)
 
 _GRADE_ID = re.compile(r"^nb(\d\d)_[a-z0-9_]+$")
 
-#: grade id -> "module:qualname" of the reference implementation
-EXERCISES: dict[str, str] = {}
+#: grade id -> "module:qualname" of every function marked for it, in the order they were marked
+EXERCISES: dict[str, tuple[str, ...]] = {}
 
 
 def exercise(grade_id: str, *, stub: bool = False) -> Callable[[F], F]:
@@ -31,13 +33,16 @@ def exercise(grade_id: str, *, stub: bool = False) -> Callable[[F], F]:
     ``stub=True`` marks a function whose body a student bundle replaced by
     ``raise NotImplementedError``: calls then go to the student's own function of the same name,
     defined in the notebook (the IPython namespace, else ``__main__``), so the library's models run
-    on the student's code; with none defined, the stub raises.
+    on the student's code; with none defined (or for a function of another name than the one the
+    student writes), the stub raises.
     """
     if not isinstance(grade_id, str) or not _GRADE_ID.match(grade_id):
         raise ValueError(f"exercise grade id must look like 'nb03_rnn_step_backward', got {grade_id!r}")
 
     def mark(func: F) -> F:
-        EXERCISES[grade_id] = f"{func.__module__}:{func.__qualname__}"
+        target = f"{func.__module__}:{func.__qualname__}"
+        if target not in EXERCISES.get(grade_id, ()):
+            EXERCISES[grade_id] = (*EXERCISES.get(grade_id, ()), target)
         func.__rnnlm_exercise__ = grade_id  # type: ignore[attr-defined]
         if not stub:
             return func

@@ -77,6 +77,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from rnnlm._exercise import exercise
 from rnnlm.data import BOS, EOS, UNK  # the kit's special tokens: "<s>", "<eos>", "<unk>"
 
 #: accepted smoothing names ("laplace" is add-k with k = 1)
@@ -94,12 +95,14 @@ class NotFittedError(RuntimeError):
 # ----------------------------------------------------------------------------------------------
 
 
+@exercise("nb01_count_ngrams")  # with ngrams, exercise 1 in one line: stubbed in bundle 01
 def pad_sentence(sentence: Sequence[str], order: int) -> list[str]:
     """``order - 1`` times ``<s>``, the sentence, then ``<eos>``: the tokens one sentence contributes."""
     order = _check_order(order)
     return [BOS] * (order - 1) + list(sentence) + [EOS]
 
 
+@exercise("nb01_count_ngrams")
 def ngrams(tokens: Sequence[str], n: int) -> list[tuple[str, ...]]:
     """All contiguous n-grams of ``tokens`` (``len(tokens) - n + 1`` tuples; none if too short)."""
     n = _check_order(n, what="n")
@@ -130,8 +133,14 @@ def modified_kn_discounts(count_of_counts: Sequence[int]) -> tuple[float, float,
     return out[0], out[1], out[2]
 
 
+@exercise("nb01_perplexity_from_log2probs")  # the same number from natural logs: stubbed in bundle 01
 def perplexity_from_logprobs(logprobs: np.ndarray) -> float:
     """``exp(-mean(logprobs))`` for natural-log probabilities of shape (N,); ``inf`` if one is ``-inf``."""
+    return _perplexity_from_logprobs(logprobs)
+
+
+def _perplexity_from_logprobs(logprobs: np.ndarray) -> float:
+    """:func:`perplexity_from_logprobs`, for the models' own use (a student bundle stubs the public one)."""
     lp = np.asarray(logprobs, dtype=np.float64)
     if lp.ndim != 1 or lp.size == 0:
         raise ValueError(f"logprobs must be a non-empty 1-D array, got shape {lp.shape}")
@@ -624,7 +633,7 @@ class NgramLM:
         lp = self.score(sentences)
         if lp.size == 0:
             raise ValueError("cannot compute the perplexity of an empty test set (no sentences)")
-        return perplexity_from_logprobs(lp)
+        return _perplexity_from_logprobs(lp)
 
     def cross_entropy(self, sentences: Iterable[Sequence[str]], *, base: float = 2.0) -> float:
         """Mean negative log-probability per token (bits by default); ``perplexity = base ** H``."""
@@ -835,7 +844,7 @@ def _cli_ngram(args: argparse.Namespace) -> int:
     score_s = time.perf_counter() - t0
     if lp.size == 0:
         raise ValueError(f"the test file {args.test} has no sentences")
-    ppl = perplexity_from_logprobs(lp)
+    ppl = _perplexity_from_logprobs(lp)
     zero = int(np.count_nonzero(np.isneginf(lp)))
     seconds = time.perf_counter() - t_start
     rows = model.report()

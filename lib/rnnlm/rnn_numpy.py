@@ -480,11 +480,13 @@ def bits_to_nats(J_bits: float | np.ndarray) -> float | np.ndarray:
     return _out(_losses("bits_to_nats", J_bits) * LN2)
 
 
+@exercise("nb02_perplexity")
 def perplexity_from_loss(J_nats: float | np.ndarray) -> float | np.ndarray:
     """Perplexity ``exp(J)`` of a mean cross-entropy ``J`` in nats (the loss this module returns)."""
     return _out(np.exp(_losses("perplexity_from_loss", J_nats)))
 
 
+@exercise("nb02_perplexity")
 def perplexity_from_bits(J_bits: float | np.ndarray) -> float | np.ndarray:
     """Perplexity ``2 ** J`` of a mean cross-entropy ``J`` in bits; equals ``perplexity_from_loss``
     of the same loss in nats."""

@@ -171,10 +171,13 @@ def _body_lines(lines: list[str], node: ast.FunctionDef | ast.AsyncFunctionDef) 
     return start, node.end_lineno
 
 
-def stub_source(source: str, stubs: dict[str, str]) -> tuple[str, list[tuple[str, str]]]:
+def stub_source(
+    source: str, stubs: dict[str, str] | dict[tuple[str, str], str]
+) -> tuple[str, list[tuple[str, str]]]:
     """Replace the bodies of the exercised functions of ``source`` whose grade id is in ``stubs``.
 
-    ``stubs`` maps a grade id to the ``NotImplementedError`` message of its stub. Signature and
+    ``stubs`` maps a grade id, or a ``(grade_id, qualname)`` pair (an exercise may mark several
+    functions), to the ``NotImplementedError`` message of its stub. Signature and
     docstring stay; the rest of the body becomes one ``raise NotImplementedError(...)`` and the
     decorator becomes ``@exercise("...", stub=True)``, so the library calls the student's own
     function of that name where one is defined (see :func:`rnnlm._exercise.exercise`).
@@ -185,7 +188,8 @@ def stub_source(source: str, stubs: dict[str, str]) -> tuple[str, list[tuple[str
     edits: list[tuple[int, int, str]] = []
     done: list[tuple[str, str]] = []
     for grade_id, qualname, node in _exercised_functions(tree):
-        if grade_id not in stubs:
+        message = stubs.get((grade_id, qualname), stubs.get(grade_id))  # type: ignore[call-overload]
+        if message is None:
             continue
         start, end = _body_lines(lines, node)
         decorator = next(d for d in node.decorator_list if _exercise_id(d) == grade_id)
@@ -196,7 +200,7 @@ def stub_source(source: str, stubs: dict[str, str]) -> tuple[str, list[tuple[str
         lines[row] = (text[:at] + b", stub=True" + text[at:]).decode("utf-8")
         indent = " " * node.body[0].col_offset
         newline = "\r\n" if lines[node.lineno - 1].endswith("\r\n") else "\n"
-        edits.append((start, end, f"{indent}raise NotImplementedError({stubs[grade_id]!r}){newline}"))
+        edits.append((start, end, f"{indent}raise NotImplementedError({message!r}){newline}"))
         done.append((grade_id, qualname))
     for start, end, text in sorted(edits, reverse=True):
         lines[start - 1 : end] = [text]
@@ -516,18 +520,18 @@ def _write_bundle(
             continue
         source = (package_dir / rel).read_text(encoding="utf-8")
         module = ".".join((PACKAGE, *rel.with_suffix("").parts)).removesuffix(".__init__")
-        stubs: dict[str, str] = {}
+        stubs: dict[tuple[str, str], str] = {}
         todo: list[StubbedFunction] = []
         for grade_id, qualname in exercised_in(source):
             if f"{notebook_of(grade_id):02d}" >= assignment:
                 fn = StubbedFunction(grade_id, module, qualname, rel.as_posix(), notebook_name(grade_id))
-                stubs[grade_id] = fn.message
+                stubs[(grade_id, qualname)] = fn.message
                 todo.append(fn)
             else:
                 result.complete.append(grade_id)
         if stubs:
             source, done = stub_source(source, stubs)
-            if sorted(g for g, _ in done) != sorted(stubs):
+            if sorted(done) != sorted(stubs):
                 raise RuntimeError(f"{rel}: stubbed {sorted(done)}, expected {sorted(stubs)}")
             result.stubbed.extend(todo)
         target.write_text(source, encoding="utf-8", newline="")
