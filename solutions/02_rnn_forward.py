@@ -657,17 +657,19 @@ print("softmax: hidden tests passed")
 # $1/V$.
 
 # %%
-scores_demo, _ = model.forward(sentence_ids)  # the library's model: scores (1, T, V)
-try:
-    y_hat = np.asarray(softmax(scores_demo))
-    print(f"scores {scores_demo.shape} -> y_hat {y_hat.shape}; the first rows sum to",
-          np.round(y_hat.sum(-1)[0, :3], 12))
-    display(plots.next_word_distribution_plot(y_hat[0, 0], vocab.itos, target=vocab.itos[sentence_ids[0, 1]],
-                                              title=f"Untrained model: P(next token | {sentence[0]!r})"))
-except NotImplementedError:
-    print("softmax is not written yet: finish exercise 4")
-except Exception as exc:
-    print(f"softmax raised {type(exc).__name__}: {exc}")
+with rnnlm.uses_exercises():  # runs your exercises in a student bundle
+    scores_demo, _ = model.forward(sentence_ids)  # the library's model: scores (1, T, V)
+    try:
+        y_hat = np.asarray(softmax(scores_demo))
+        print(f"scores {scores_demo.shape} -> y_hat {y_hat.shape}; the first rows sum to",
+              np.round(y_hat.sum(-1)[0, :3], 12))
+        display(plots.next_word_distribution_plot(
+            y_hat[0, 0], vocab.itos, target=vocab.itos[sentence_ids[0, 1]],
+            title=f"Untrained model: P(next token | {sentence[0]!r})"))
+    except NotImplementedError:
+        print("softmax is not written yet: finish exercise 4")
+    except Exception as exc:
+        print(f"softmax raised {type(exc).__name__}: {exc}")
 
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "nb02_ex5_text", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -840,23 +842,24 @@ print("temporal_softmax_loss: hidden tests passed")
 # \xrightarrow{\text{softmax, cross-entropy}} J.$$
 
 # %%
-B_batch, T_batch = 4, 20
-rows = data.batchify(train_ids, B_batch)  # (B, N // B): B contiguous pieces of the text
-xb, yb = rows[:, :T_batch], rows[:, 1 : T_batch + 1]
-scores_lib, _ = model.forward(xb)
-J_lib = float(rnnlm.rnn_numpy.temporal_softmax_loss(scores_lib, yb)[0])
-p = model.params
-try:
-    xe, _ = embedding_forward(xb, p["L"])
-    hb, _ = rnn_forward(xe, np.zeros((B_batch, model.hidden_dim)), p["W_hx"], p["W_hh"], p["b_h"])
-    sb, _ = temporal_affine_forward(np.asarray(hb), p["W_S"], p["b_S"])
-    J_mine, _ = temporal_softmax_loss(sb, yb)
-    print(f"your forward pass: J = {float(J_mine):.6f} nats;  the library's: J = {J_lib:.6f} nats")
-    print("equal:", math.isclose(float(J_mine), J_lib, rel_tol=1e-9))
-except NotImplementedError:
-    print(f"the library's: J = {J_lib:.6f} nats; finish exercises 1, 3 and 5 to compare yours")
-except Exception as exc:
-    print(f"your forward pass raised {type(exc).__name__}: {exc}")
+with rnnlm.uses_exercises():  # runs your exercises in a student bundle
+    B_batch, T_batch = 4, 20
+    rows = data.batchify(train_ids, B_batch)  # (B, N // B): B contiguous pieces of the text
+    xb, yb = rows[:, :T_batch], rows[:, 1 : T_batch + 1]
+    scores_lib, _ = model.forward(xb)
+    J_lib = float(rnnlm.rnn_numpy.temporal_softmax_loss(scores_lib, yb)[0])
+    p = model.params
+    try:
+        xe, _ = embedding_forward(xb, p["L"])
+        hb, _ = rnn_forward(xe, np.zeros((B_batch, model.hidden_dim)), p["W_hx"], p["W_hh"], p["b_h"])
+        sb, _ = temporal_affine_forward(np.asarray(hb), p["W_S"], p["b_S"])
+        J_mine, _ = temporal_softmax_loss(sb, yb)
+        print(f"your forward pass: J = {float(J_mine):.6f} nats;  the library's: J = {J_lib:.6f} nats")
+        print("equal:", math.isclose(float(J_mine), J_lib, rel_tol=1e-9))
+    except NotImplementedError:
+        print(f"the library's: J = {J_lib:.6f} nats; finish exercises 1, 3 and 5 to compare yours")
+    except Exception as exc:
+        print(f"your forward pass raised {type(exc).__name__}: {exc}")
 
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "nb02_ex6_text", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -974,23 +977,25 @@ print("perplexity: hidden tests passed")
 # all close to zero and its predictions close to uniform. Let us measure it on the validation text.
 
 # %%
-EVAL_TOKENS = 20_000  # enough held-out text for a stable average
-ppl_untrained = model.perplexity(valid_ids[:EVAL_TOKENS])  # the library: exp(mean loss in nats)
-J_nats = math.log(ppl_untrained)
-J_bits = J_nats / math.log(2)
-print(f"untrained {model}")
-print(f"validation loss J = {J_nats:.4f} nats = {J_bits:.4f} bits per token;  log V = {math.log(V):.4f} nats")
-try:
-    print(f"perplexity e^J = {perplexity_from_loss(J_nats):.2f},  2^J = {perplexity_from_bits(J_bits):.2f},  "
-          f"V = {V:,}")
-except NotImplementedError:
-    print("finish exercise 6 to turn the loss into a perplexity")
-except Exception as exc:
-    print(f"your perplexity functions raised {type(exc).__name__}: {exc}")
-for n in (1, 3):
-    lm = NgramLM(n, smoothing="kneser-ney").fit(train)
-    print(f"for comparison, notebook 01's Kneser-Ney {n}-gram: validation perplexity "
-          f"{lm.perplexity(valid):.1f}")
+with rnnlm.uses_exercises():  # runs your exercises in a student bundle
+    EVAL_TOKENS = 20_000  # enough held-out text for a stable average
+    ppl_untrained = model.perplexity(valid_ids[:EVAL_TOKENS])  # the library: exp(mean loss in nats)
+    J_nats = math.log(ppl_untrained)
+    J_bits = J_nats / math.log(2)
+    print(f"untrained {model}")
+    print(f"validation loss J = {J_nats:.4f} nats = {J_bits:.4f} bits per token;  "
+          f"log V = {math.log(V):.4f} nats")
+    try:
+        print(f"perplexity e^J = {perplexity_from_loss(J_nats):.2f},  "
+              f"2^J = {perplexity_from_bits(J_bits):.2f},  V = {V:,}")
+    except NotImplementedError:
+        print("finish exercise 6 to turn the loss into a perplexity")
+    except Exception as exc:
+        print(f"your perplexity functions raised {type(exc).__name__}: {exc}")
+    for n in (1, 3):
+        lm = NgramLM(n, smoothing="kneser-ney").fit(train)
+        print(f"for comparison, notebook 01's Kneser-Ney {n}-gram: validation perplexity "
+              f"{lm.perplexity(valid):.1f}")
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "nb02_untrained_sweep", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # Is "close to $V$" a coincidence of this vocabulary? Shrink the vocabulary (keep the $V$ most frequent
@@ -1000,16 +1005,18 @@ for n in (1, 3):
 # layers are initialised small.
 
 # %%
-vocab_sizes = sorted({v for v in (10, 30, 100, 300, 1_000, 3_000) if v < V} | {V})
-untrained = {"default init (small $W_S$)": [], "uniform init in [-0.3, 0.3]": []}
-for v in vocab_sizes:
-    valid_v = data.to_stream(valid, data.Vocab.build(train, max_size=v))[:EVAL_TOKENS]
-    default, uniform = RNNLM(v, 32, 64, seed=SEED), RNNLM(v, 32, 64, seed=SEED, init_scale=0.3)
-    untrained["default init (small $W_S$)"].append(default.perplexity(valid_v))
-    untrained["uniform init in [-0.3, 0.3]"].append(uniform.perplexity(valid_v))
-for v, a, b in zip(vocab_sizes, *untrained.values()):
-    print(f"V = {v:>6,}:  perplexity {a:9.1f} (default)   {b:9.1f} (uniform 0.3)")
-plots.untrained_perplexity_plot(vocab_sizes, untrained, title=f"Untrained RNNs on {CORPUS} (validation text)")
+with rnnlm.uses_exercises():  # runs your exercises in a student bundle
+    vocab_sizes = sorted({v for v in (10, 30, 100, 300, 1_000, 3_000) if v < V} | {V})
+    untrained = {"default init (small $W_S$)": [], "uniform init in [-0.3, 0.3]": []}
+    for v in vocab_sizes:
+        valid_v = data.to_stream(valid, data.Vocab.build(train, max_size=v))[:EVAL_TOKENS]
+        default, uniform = RNNLM(v, 32, 64, seed=SEED), RNNLM(v, 32, 64, seed=SEED, init_scale=0.3)
+        untrained["default init (small $W_S$)"].append(default.perplexity(valid_v))
+        untrained["uniform init in [-0.3, 0.3]"].append(uniform.perplexity(valid_v))
+    for v, a, b in zip(vocab_sizes, *untrained.values()):
+        print(f"V = {v:>6,}:  perplexity {a:9.1f} (default)   {b:9.1f} (uniform 0.3)")
+    display(plots.untrained_perplexity_plot(vocab_sizes, untrained,
+                                            title=f"Untrained RNNs on {CORPUS} (validation text)"))
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "nb02_memory", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 8. Memory: count tables against one set of weights

@@ -612,22 +612,24 @@ print("rnn_backward: hidden tests passed")
 # tells the early steps anything. With large $s$ it can grow instead. Notebook 04 is about exactly this.
 
 # %%
-def gradient_flow(s, T=40, B=1, D=8, H=32, seed=SEED):
-    # ||dJ_T / dh_t|| for t = 1..T, for an RNN whose W_hh has all singular values equal to s
-    r = np.random.default_rng(seed)
-    x = r.standard_normal((B, T, D))
-    W_hx = r.standard_normal((H, D)) / np.sqrt(D)
-    W_hh = s * np.linalg.qr(r.standard_normal((H, H)))[0]
-    h, cache = rnn_forward(x, np.zeros((B, H)), W_hx, W_hh, np.zeros(H))
-    dh_t = r.standard_normal((B, H))  # the gradient of the last loss at h_T
-    norms = [np.linalg.norm(dh_t)]
-    for t in reversed(range(1, T)):
-        _, dh_t, *_ = rnn_numpy.rnn_step_backward(dh_t, cache[t])  # now the gradient at the state before
-        norms.append(np.linalg.norm(dh_t))
-    return norms[::-1]
+with rnnlm.uses_exercises():  # runs your exercises in a student bundle
+    def gradient_flow(s, T=40, B=1, D=8, H=32, seed=SEED):
+        # ||dJ_T / dh_t|| for t = 1..T, for an RNN whose W_hh has all singular values equal to s
+        r = np.random.default_rng(seed)
+        x = r.standard_normal((B, T, D))
+        W_hx = r.standard_normal((H, D)) / np.sqrt(D)
+        W_hh = s * np.linalg.qr(r.standard_normal((H, H)))[0]
+        h, cache = rnn_forward(x, np.zeros((B, H)), W_hx, W_hh, np.zeros(H))
+        dh_t = r.standard_normal((B, H))  # the gradient of the last loss at h_T
+        norms = [np.linalg.norm(dh_t)]
+        for t in reversed(range(1, T)):
+            _, dh_t, *_ = rnn_numpy.rnn_step_backward(dh_t, cache[t])  # now the gradient at the state before
+            norms.append(np.linalg.norm(dh_t))
+        return norms[::-1]
 
-plots.gradient_flow_plot({f"s = {s}": gradient_flow(s) for s in (0.5, 1.0, 2.0, 4.0)}, truncate=10,
-                         title="The gradient of the last loss, back through 40 steps (tanh RNN)")
+    display(plots.gradient_flow_plot({f"s = {s}": gradient_flow(s) for s in (0.5, 1.0, 2.0, 4.0)},
+                                     truncate=10,
+                                     title="The gradient of the last loss, back through 40 steps (tanh RNN)"))
 
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "nb03_embedding", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -719,18 +721,20 @@ print("embedding_backward: hidden tests passed")
 # a transposed `W_hh` gradient, to see what a failed check says.
 
 # %%
-tiny = RNNLM(vocab_size=11, embed_dim=4, hidden_dim=6, seed=SEED)
-x_ids, y_ids = rng.integers(0, 11, (3, 5)), rng.integers(0, 11, (3, 5))
-loss, grads, _ = tiny.loss(x_ids, y_ids)
-objective = lambda: tiny.loss(x_ids, y_ids)[0]  # noqa: E731  (reads the parameters in place)
-results = check_param_gradients(objective, tiny.params, grads)
-for r in results.values():
-    print(r)
-planted = check_param_gradients(objective, tiny.params, dict(grads, W_hh=grads["W_hh"].T), names=["W_hh"])
-print(planted["W_hh"])
-errors = {name: r.max_rel_error for name, r in results.items()}
-errors["W_hh (transposed)"] = planted["W_hh"].max_rel_error
-plots.gradient_check_plot(errors, title="Every gradient of the library's RNNLM, and one planted bug")
+with rnnlm.uses_exercises():  # runs your exercises in a student bundle
+    tiny = RNNLM(vocab_size=11, embed_dim=4, hidden_dim=6, seed=SEED)
+    x_ids, y_ids = rng.integers(0, 11, (3, 5)), rng.integers(0, 11, (3, 5))
+    loss, grads, _ = tiny.loss(x_ids, y_ids)
+    objective = lambda: tiny.loss(x_ids, y_ids)[0]  # noqa: E731  (reads the parameters in place)
+    results = check_param_gradients(objective, tiny.params, grads)
+    for r in results.values():
+        print(r)
+    planted = check_param_gradients(objective, tiny.params, dict(grads, W_hh=grads["W_hh"].T), names=["W_hh"])
+    print(planted["W_hh"])
+    errors = {name: r.max_rel_error for name, r in results.items()}
+    errors["W_hh (transposed)"] = planted["W_hh"].max_rel_error
+    display(plots.gradient_check_plot(errors,
+                                      title="Every gradient of the library's RNNLM, and one planted bug"))
 
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "nb03_whole_model_yours", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -811,38 +815,40 @@ print(decode(train_stream[:300]))
 # for every $k$: they never pass through time.
 
 # %%
-def truncated_gradients(model, x, y, k):
-    # (loss, grads) of a (B, T) batch computed in chunks of k steps, the state carried between chunks
-    T = x.shape[1]
-    h, total, acc = None, 0.0, {}
-    for i in range(0, T, k):
-        loss, g, h = model.loss(x[:, i : i + k], y[:, i : i + k], h0=h)  # h: this chunk's last state
-        share = x[:, i : i + k].shape[1] / T
-        total += share * loss
-        acc = {n: acc.get(n, 0.0) + share * g[n] for n in g}
-    return total, acc
+with rnnlm.uses_exercises():  # runs your exercises in a student bundle
+    def truncated_gradients(model, x, y, k):
+        # (loss, grads) of a (B, T) batch computed in chunks of k steps, the state carried between chunks
+        T = x.shape[1]
+        h, total, acc = None, 0.0, {}
+        for i in range(0, T, k):
+            loss, g, h = model.loss(x[:, i : i + k], y[:, i : i + k], h0=h)  # h: this chunk's last state
+            share = x[:, i : i + k].shape[1] / T
+            total += share * loss
+            acc = {n: acc.get(n, 0.0) + share * g[n] for n in g}
+        return total, acc
 
-def truncation_errors(model, x, y, lengths, names=("W_hh", "W_hx", "L")):
-    full_loss, full, _ = model.loss(x, y)
-    errors = {n: [] for n in names}
-    for k in lengths:
-        loss, g = truncated_gradients(model, x, y, k)
-        assert abs(loss - full_loss) < 1e-9 * full_loss, "the forward pass should be exact"
-        for n in names:
-            errors[n].append(float(np.linalg.norm(g[n] - full[n]) / np.linalg.norm(full[n])))
-    return errors
+    def truncation_errors(model, x, y, lengths, names=("W_hh", "W_hx", "L")):
+        full_loss, full, _ = model.loss(x, y)
+        errors = {n: [] for n in names}
+        for k in lengths:
+            loss, g = truncated_gradients(model, x, y, k)
+            assert abs(loss - full_loss) < 1e-9 * full_loss, "the forward pass should be exact"
+            for n in names:
+                errors[n].append(float(np.linalg.norm(g[n] - full[n]) / np.linalg.norm(full[n])))
+        return errors
 
-B_probe, T_probe = 4, 48
-probe_rows = data.batchify(train_stream[: B_probe * (T_probe + 1)], B_probe)  # (4, 49)
-x_probe, y_probe = probe_rows[:, :-1], probe_rows[:, 1:]
-LENGTHS = [1, 2, 3, 4, 6, 8, 12, 16, 24, 48]
-fresh = RNNLM(V, 32, 64, seed=SEED)
-fresh_errors = truncation_errors(fresh, x_probe, y_probe, LENGTHS)
-output_layer = truncation_errors(fresh, x_probe, y_probe, LENGTHS, names=("W_S", "b_S"))
-print("relative error ||g_k - g|| / ||g|| of W_hh:", ", ".join(f"k={k}: {e:.2f}"
-                                                          for k, e in zip(LENGTHS, fresh_errors["W_hh"])))
-print(f"W_S and b_S: at most {max(max(v) for v in output_layer.values()):.0e} for every k (rounding)")
-plots.truncation_error_plot(LENGTHS, fresh_errors, title="Truncated against full BPTT (an untrained model)")
+    B_probe, T_probe = 4, 48
+    probe_rows = data.batchify(train_stream[: B_probe * (T_probe + 1)], B_probe)  # (4, 49)
+    x_probe, y_probe = probe_rows[:, :-1], probe_rows[:, 1:]
+    LENGTHS = [1, 2, 3, 4, 6, 8, 12, 16, 24, 48]
+    fresh = RNNLM(V, 32, 64, seed=SEED)
+    fresh_errors = truncation_errors(fresh, x_probe, y_probe, LENGTHS)
+    output_layer = truncation_errors(fresh, x_probe, y_probe, LENGTHS, names=("W_S", "b_S"))
+    print("relative error ||g_k - g|| / ||g|| of W_hh:", ", ".join(f"k={k}: {e:.2f}"
+                                                              for k, e in zip(LENGTHS, fresh_errors["W_hh"])))
+    print(f"W_S and b_S: at most {max(max(v) for v in output_layer.values()):.0e} for every k (rounding)")
+    display(plots.truncation_error_plot(LENGTHS, fresh_errors,
+                                        title="Truncated against full BPTT (an untrained model)"))
 
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "nb03_written_question", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -992,21 +998,22 @@ print("clip_grad_norm: hidden tests passed")
 # student bundle that is your exercise 5.)
 
 # %%
-B, T = 32, 32  # rows, steps per chunk (the truncation length)
-D, H = (32, 64) if FAST else (48, 128)  # embedding and hidden sizes
-LR, CLIP = 1.0, 5.0
-demo = RNNLM(V, D, H, seed=SEED)
-h = demo.init_state(B)  # zeros (B, H)
-for step, (x, y) in enumerate(data.bptt_batches(data.batchify(train_stream, B), T)):
-    loss, grads, h = demo.loss(x, y, h0=h)  # forward from the carried state; h is now this chunk's last state
-    grads, norm = rnn_numpy.clip_grad_norm(grads, CLIP)
-    for name, g in grads.items():
-        demo.params[name] -= LR * g
-    if step % 5 == 0:
-        print(f"step {step:3d}: loss {loss:.3f} nats/token, perplexity {math.exp(loss):6.2f}, "
-              f"gradient norm {norm:.2f}{' (clipped)' if norm > CLIP else ''}")
-    if step == 25:
-        break
+with rnnlm.uses_exercises():  # runs your exercises in a student bundle
+    B, T = 32, 32  # rows, steps per chunk (the truncation length)
+    D, H = (32, 64) if FAST else (48, 128)  # embedding and hidden sizes
+    LR, CLIP = 1.0, 5.0
+    demo = RNNLM(V, D, H, seed=SEED)
+    h = demo.init_state(B)  # zeros (B, H)
+    for step, (x, y) in enumerate(data.bptt_batches(data.batchify(train_stream, B), T)):
+        loss, grads, h = demo.loss(x, y, h0=h)  # from the carried state; h is now this chunk's last state
+        grads, norm = rnn_numpy.clip_grad_norm(grads, CLIP)
+        for name, g in grads.items():
+            demo.params[name] -= LR * g
+        if step % 5 == 0:
+            print(f"step {step:3d}: loss {loss:.3f} nats/token, perplexity {math.exp(loss):6.2f}, "
+                  f"gradient norm {norm:.2f}{' (clipped)' if norm > CLIP else ''}")
+        if step == 25:
+            break
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "nb03_train", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # `rnnlm.rnn_numpy.train_numpy` is that loop with epochs around it: each epoch starts at a random offset
@@ -1016,20 +1023,21 @@ for step, (x, y) in enumerate(data.bptt_batches(data.batchify(train_stream, B), 
 # references: the uniform model ($V$) and a unigram model (the symbols' frequencies, no context at all).
 
 # %%
-EPOCHS = 5 if FAST else 10
-model = RNNLM(V, D, H, seed=SEED)
-print(model)
-history = rnn_numpy.train_numpy(model, train_stream, valid_stream, batch_size=B, seq_len=T, epochs=EPOCHS,
-                                lr=LR, optimizer="sgd", clip_norm=CLIP, seed=SEED, progress=not FAST)
-numpy_seconds = history.total_seconds
-numpy_test_ppl = model.perplexity(test_stream, batch_size=B, seq_len=64)
-counts = np.bincount(train_stream, minlength=V) + 1.0  # add-one unigram model
-unigram_ppl = float(np.exp(-np.mean(np.log(counts[valid_stream[1:]] / counts.sum()))))
-REFERENCES = {f"uniform (V = {V})": V, "unigram": unigram_ppl}
-print(f"{EPOCHS} epochs in {numpy_seconds:.1f} s; test perplexity {numpy_test_ppl:.2f} "
-      f"(unigram {unigram_ppl:.2f}, uniform {V})")
-plots.training_curves_plot({"NumPy RNN": history}, references=REFERENCES,
-                           title=f"Training a {H}-unit RNN on {CORPUS} with truncated BPTT (T = {T})")
+with rnnlm.uses_exercises():  # runs your exercises in a student bundle
+    EPOCHS = 5 if FAST else 10
+    model = RNNLM(V, D, H, seed=SEED)
+    print(model)
+    history = rnn_numpy.train_numpy(model, train_stream, valid_stream, batch_size=B, seq_len=T, epochs=EPOCHS,
+                                    lr=LR, optimizer="sgd", clip_norm=CLIP, seed=SEED, progress=not FAST)
+    numpy_seconds = history.total_seconds
+    numpy_test_ppl = model.perplexity(test_stream, batch_size=B, seq_len=64)
+    counts = np.bincount(train_stream, minlength=V) + 1.0  # add-one unigram model
+    unigram_ppl = float(np.exp(-np.mean(np.log(counts[valid_stream[1:]] / counts.sum()))))
+    REFERENCES = {f"uniform (V = {V})": V, "unigram": unigram_ppl}
+    print(f"{EPOCHS} epochs in {numpy_seconds:.1f} s; test perplexity {numpy_test_ppl:.2f} "
+          f"(unigram {unigram_ppl:.2f}, uniform {V})")
+    display(plots.training_curves_plot({"NumPy RNN": history}, references=REFERENCES,
+                               title=f"Training a {H}-unit RNN on {CORPUS} with truncated BPTT (T = {T})"))
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "nb03_truncation_trained", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # Back to truncation, with the trained model: how far from the full gradient are truncated gradients
@@ -1037,10 +1045,11 @@ plots.training_curves_plot({"NumPy RNN": history}, references=REFERENCES,
 # error falls only gradually with $k$: truncation is an approximation, not a free lunch.
 
 # %%
-trained_errors = truncation_errors(model, x_probe, y_probe, LENGTHS, names=("W_hh",))
-plots.truncation_error_plot(LENGTHS, {"W_hh, untrained": fresh_errors["W_hh"],
-                                      "W_hh, trained": trained_errors["W_hh"]},
-                            title="Truncated against full BPTT, before and after training")
+with rnnlm.uses_exercises():  # runs your exercises in a student bundle
+    trained_errors = truncation_errors(model, x_probe, y_probe, LENGTHS, names=("W_hh",))
+    display(plots.truncation_error_plot(LENGTHS, {"W_hh, untrained": fresh_errors["W_hh"],
+                                          "W_hh, trained": trained_errors["W_hh"]},
+                                title="Truncated against full BPTT, before and after training"))
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "nb03_sampling", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 9. Letting the model write
@@ -1087,27 +1096,29 @@ import torch
 from rnnlm import rnn_torch
 from rnnlm.train import TrainConfig, evaluate, train, train_step
 
-# cuDNN remarks that the fast path's weights are separate tensors (they are: the model's own L, W_hx, ...)
-warnings.filterwarnings("ignore", message="RNN module weights are not part of single contiguous chunk")
-DEVICE = rnnlm.device()
-print(f"torch {torch.__version__}, device: {DEVICE}")
+with rnnlm.uses_exercises():  # runs your exercises in a student bundle
+    # cuDNN remarks that the fast path's weights are separate tensors (they are: the model's own L, W_hx, ...)
+    warnings.filterwarnings("ignore", message="RNN module weights are not part of single contiguous chunk")
+    DEVICE = rnnlm.device()
+    print(f"torch {torch.__version__}, device: {DEVICE}")
 
-x, y = next(data.bptt_batches(data.batchify(valid_stream, 8), 24))  # one batch (8, 24)
-np_loss, np_grads, _ = model.loss(x, y)
-setups = [("explicit loop, cpu", "cpu", "explicit"), ("nn.RNN, cpu", "cpu", "fast")]
-if DEVICE.type != "cpu":
-    setups.append((f"nn.RNN, {DEVICE}", DEVICE, "fast"))
-agreement = {}
-for label, dev, path in setups:
-    dtype = torch.float32 if torch.device(dev).type == "mps" else torch.float64  # MPS has no float64
-    tm = rnn_torch.RNNLM.from_numpy_params(model.params, device=dev, dtype=dtype, path=path)
-    t_loss, _ = tm.loss(torch.from_numpy(x), torch.from_numpy(y))
-    t_loss.backward()  # autograd: BPTT done for us
-    agreement[label] = {name: rel_error(getattr(tm, name).grad.cpu().double().numpy(), np_grads[name])
-                        for name in rnn_torch.PARAM_NAMES}
-    print(f"{label:<20} loss {t_loss.item():.12f} (NumPy {np_loss:.12f}); "
-          f"worst gradient relative error {max(agreement[label].values()):.1e}")
-plots.gradient_check_plot(agreement, title="PyTorch autograd against the NumPy backward pass (float64)")
+    x, y = next(data.bptt_batches(data.batchify(valid_stream, 8), 24))  # one batch (8, 24)
+    np_loss, np_grads, _ = model.loss(x, y)
+    setups = [("explicit loop, cpu", "cpu", "explicit"), ("nn.RNN, cpu", "cpu", "fast")]
+    if DEVICE.type != "cpu":
+        setups.append((f"nn.RNN, {DEVICE}", DEVICE, "fast"))
+    agreement = {}
+    for label, dev, path in setups:
+        dtype = torch.float32 if torch.device(dev).type == "mps" else torch.float64  # MPS has no float64
+        tm = rnn_torch.RNNLM.from_numpy_params(model.params, device=dev, dtype=dtype, path=path)
+        t_loss, _ = tm.loss(torch.from_numpy(x), torch.from_numpy(y))
+        t_loss.backward()  # autograd: BPTT done for us
+        agreement[label] = {name: rel_error(getattr(tm, name).grad.cpu().double().numpy(), np_grads[name])
+                            for name in rnn_torch.PARAM_NAMES}
+        print(f"{label:<20} loss {t_loss.item():.12f} (NumPy {np_loss:.12f}); "
+              f"worst gradient relative error {max(agreement[label].values()):.1e}")
+    display(plots.gradient_check_plot(agreement,
+                                      title="PyTorch autograd against the NumPy backward pass (float64)"))
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "nb03_speed", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # **Speed.** The time of one training step (forward, backward, clipping, update) on the same batch, as
@@ -1118,51 +1129,52 @@ plots.gradient_check_plot(agreement, title="PyTorch autograd against the NumPy b
 # the fused `nn.RNN` and a GPU pay off as the model grows.
 
 # %%
-REPEATS = 5 if FAST else 20
+with rnnlm.uses_exercises():  # runs your exercises in a student bundle
+    REPEATS = 5 if FAST else 20
 
-def tokens_per_second(step, tokens, device="cpu"):
-    # throughput of the fastest of REPEATS steps: the one least disturbed by other work on the machine
-    sync = torch.cuda.synchronize if torch.device(device).type == "cuda" else (lambda: None)
-    step()  # warm-up: first-call costs (memory, cuDNN plans) are not what we measure
-    sync()
-    best = math.inf
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        step()
+    def tokens_per_second(step, tokens, device="cpu"):
+        # throughput of the fastest of REPEATS steps: the one least disturbed by other work on the machine
+        sync = torch.cuda.synchronize if torch.device(device).type == "cuda" else (lambda: None)
+        step()  # warm-up: first-call costs (memory, cuDNN plans) are not what we measure
         sync()
-        best = min(best, time.perf_counter() - start)
-    return tokens / best
+        best = math.inf
+        for _ in range(REPEATS):
+            start = time.perf_counter()
+            step()
+            sync()
+            best = min(best, time.perf_counter() - start)
+        return tokens / best
 
-def numpy_step(m, x, y):
-    def step():
-        _, grads, _ = m.loss(x, y)
-        grads, _ = rnn_numpy.clip_grad_norm(grads, CLIP)
-        for name, g in grads.items():
-            m.params[name] -= 0.01 * g
-    return step
+    def numpy_step(m, x, y):
+        def step():
+            _, grads, _ = m.loss(x, y)
+            grads, _ = rnn_numpy.clip_grad_norm(grads, CLIP)
+            for name, g in grads.items():
+                m.params[name] -= 0.01 * g
+        return step
 
-def torch_step(params, x, y, device, path):
-    tm = rnn_torch.RNNLM.from_numpy_params(params, device=device, dtype=torch.float32, path=path)
-    opt = torch.optim.SGD(tm.parameters(), lr=0.01)
-    xt, yt = torch.from_numpy(x).to(tm.device), torch.from_numpy(y).to(tm.device)
-    return lambda: train_step(tm, opt, xt, yt, None, clip=CLIP)
+    def torch_step(params, x, y, device, path):
+        tm = rnn_torch.RNNLM.from_numpy_params(params, device=device, dtype=torch.float32, path=path)
+        opt = torch.optim.SGD(tm.parameters(), lr=0.01)
+        xt, yt = torch.from_numpy(x).to(tm.device), torch.from_numpy(y).to(tm.device)
+        return lambda: train_step(tm, opt, xt, yt, None, clip=CLIP)
 
-speed = {}
-for H_s, B_s in [(H, B), (256, 64)]:
-    x_s, y_s = rng.integers(0, V, (B_s, T)), rng.integers(0, V, (B_s, T))
-    m64 = RNNLM(V, D, H_s, seed=SEED)
-    m32 = RNNLM(V, D, H_s, seed=SEED, dtype=np.float32)
-    runs = {"NumPy float64": tokens_per_second(numpy_step(m64, x_s, y_s), B_s * T),
-            "NumPy float32": tokens_per_second(numpy_step(m32, x_s, y_s), B_s * T)}
-    torch_setups = [("cpu", "explicit"), ("cpu", "fast")]
-    if DEVICE.type != "cpu":
-        torch_setups.append((DEVICE, "fast"))
-    for dev, path in torch_setups:
-        label = f"torch {path}, {dev}"
-        runs[label] = tokens_per_second(torch_step(m32.params, x_s, y_s, dev, path), B_s * T, dev)
-    speed[(H_s, B_s)] = runs
-    display(plots.speed_plot(list(runs), list(runs.values()),
-                             title=f"One training step, H = {H_s}, B = {B_s}, T = {T}"))
+    speed = {}
+    for H_s, B_s in [(H, B), (256, 64)]:
+        x_s, y_s = rng.integers(0, V, (B_s, T)), rng.integers(0, V, (B_s, T))
+        m64 = RNNLM(V, D, H_s, seed=SEED)
+        m32 = RNNLM(V, D, H_s, seed=SEED, dtype=np.float32)
+        runs = {"NumPy float64": tokens_per_second(numpy_step(m64, x_s, y_s), B_s * T),
+                "NumPy float32": tokens_per_second(numpy_step(m32, x_s, y_s), B_s * T)}
+        torch_setups = [("cpu", "explicit"), ("cpu", "fast")]
+        if DEVICE.type != "cpu":
+            torch_setups.append((DEVICE, "fast"))
+        for dev, path in torch_setups:
+            label = f"torch {path}, {dev}"
+            runs[label] = tokens_per_second(torch_step(m32.params, x_s, y_s, dev, path), B_s * T, dev)
+        speed[(H_s, B_s)] = runs
+        display(plots.speed_plot(list(runs), list(runs.values()),
+                                 title=f"One training step, H = {H_s}, B = {B_s}, T = {T}"))
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "nb03_torch_train", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # Finally, train the PyTorch model with the kit's training loop `rnnlm.train.train`, on `DEVICE`: the same
@@ -1172,19 +1184,22 @@ for H_s, B_s in [(H, B), (256, 64)]:
 # over a whole training run, evaluation included.
 
 # %%
-torch_model = rnn_torch.RNNLM.from_numpy_params(RNNLM(V, D, H, seed=SEED).params, device=DEVICE,
-                                                dtype=torch.float32)
-config = TrainConfig(epochs=EPOCHS, batch_size=B, seq_len=T, optimizer="sgd", lr=LR, clip=CLIP,
-                     lr_decay=0.5, decay_threshold=0.003, restore_best_on_decay=False, patience=EPOCHS,
-                     eval_batch_size=B, seed=SEED, progress=not FAST)
-torch_history = train(torch_model, train_stream, valid_stream, config)
-torch_test_ppl = evaluate(torch_model, test_stream, batch_size=B, seq_len=64)
-print(f"NumPy:   {numpy_seconds:6.1f} s for {EPOCHS} epochs, test perplexity {numpy_test_ppl:.2f}")
-print(f"PyTorch: {torch_history.total_seconds:6.1f} s for {len(torch_history)} epochs on {DEVICE}, "
-      f"test perplexity {torch_test_ppl:.2f} ({numpy_seconds / torch_history.total_seconds:.1f}x the speed, "
-      "evaluation included)")
-plots.training_curves_plot({"NumPy": history, f"PyTorch ({DEVICE})": torch_history},
-                           references=REFERENCES, title="The same model, trained in NumPy and in PyTorch")
+with rnnlm.uses_exercises():  # runs your exercises in a student bundle
+    torch_model = rnn_torch.RNNLM.from_numpy_params(RNNLM(V, D, H, seed=SEED).params, device=DEVICE,
+                                                    dtype=torch.float32)
+    config = TrainConfig(epochs=EPOCHS, batch_size=B, seq_len=T, optimizer="sgd", lr=LR, clip=CLIP,
+                         lr_decay=0.5, decay_threshold=0.003, restore_best_on_decay=False, patience=EPOCHS,
+                         eval_batch_size=B, seed=SEED, progress=not FAST)
+    torch_history = train(torch_model, train_stream, valid_stream, config)
+    torch_test_ppl = evaluate(torch_model, test_stream, batch_size=B, seq_len=64)
+    print(f"NumPy:   {numpy_seconds:6.1f} s for {EPOCHS} epochs, test perplexity {numpy_test_ppl:.2f}")
+    print(f"PyTorch: {torch_history.total_seconds:6.1f} s for {len(torch_history)} epochs on {DEVICE}, "
+          f"test perplexity {torch_test_ppl:.2f} "
+          f"({numpy_seconds / torch_history.total_seconds:.1f}x the speed, "
+          "evaluation included)")
+    display(plots.training_curves_plot({"NumPy": history, f"PyTorch ({DEVICE})": torch_history},
+                                       references=REFERENCES,
+                                       title="The same model, trained in NumPy and in PyTorch"))
 
 # %%
 ids = torch_model.sample(N_SAMPLE, start_ids=prompt_ids, rng=SEED, temperature=0.7)

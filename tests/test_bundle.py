@@ -353,6 +353,44 @@ def test_solution_runs_against_its_bundle(
     )
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("nb", SOLUTIONS, ids=[nb.name for nb in SOLUTIONS])
+def test_the_unanswered_student_notebook_runs_to_the_end_against_its_bundle(
+    nb, bundles, tmp_path, monkeypatch, record_notebook_seconds
+) -> None:
+    """What a student sees who runs everything before answering: against the bundle (where the
+    library's models call the student's functions) only the tagged test cells fail, every demo cell
+    that needs an exercise says so, and every check cell says NOT DONE."""
+    import time
+
+    from nbclient import NotebookClient
+
+    from rnnlm.course.nbcourse import KERNEL_NAME, notebook_environment
+
+    result = bundles(nb.assignment)
+    run = read_notebook(result.out_dir / nb.filename)
+    monkeypatch.setenv("PYTHONPATH", str(result.library_dir))
+    start = time.perf_counter()
+    with notebook_environment():
+        NotebookClient(run, kernel_name=KERNEL_NAME, timeout=120, allow_errors=True,
+                       resources={"metadata": {"path": str(tmp_path)}}).execute()
+    record_notebook_seconds("student (blank) on its bundle", nb.name, time.perf_counter() - start)
+    untagged, checks = [], []
+    for index, cell in enumerate(run.cells):
+        if cell.cell_type != "code":
+            continue
+        errors = [o for o in cell.outputs if o.get("output_type") == "error"]
+        if errors and "raises-exception" not in cell.metadata.get("tags", []):
+            untagged.append(f"cell {index}: {errors[0]['ename']}: {errors[0]['evalue']}")
+        if cell.source.startswith("rnnlm.check("):
+            text = "".join(o.get("text", "") for o in cell.outputs)
+            if ": NOT DONE:" not in text:
+                checks.append(f"cell {index}: {text.strip()!r}")
+    assert untagged == [], "cells that stop Run All in a blank student notebook:\n  " + "\n  ".join(untagged)
+    assert checks == [], "check cells that do not say NOT DONE:\n  " + "\n  ".join(checks)
+
+
+
 def test_bundled_library_installs_with_pip(bundles, tmp_path) -> None:
     result = bundles(ASSIGNMENTS[-1])
     source = tmp_path / "src"

@@ -119,3 +119,17 @@ def test_ruff_is_clean_on_the_library_tests_and_notebook_code() -> None:
     notebooks = sorted((ROOT / "solutions").glob("*.ipynb")) + sorted((ROOT / "notebooks").glob("*.ipynb"))
     for notebook in notebooks:
         assert str(notebook) in listed, f"ruff does not read {notebook.relative_to(ROOT)}"
+
+
+def test_uses_exercises_reports_an_unfinished_exercise_and_lets_other_errors_through(capsys) -> None:
+    def rnn_step_forward() -> None:
+        raise NotImplementedError()
+
+    with rnnlm.uses_exercises():
+        rnn_step_forward()
+    assert "rnn_step_forward still raises NotImplementedError" in capsys.readouterr().out
+    with rnnlm.uses_exercises():
+        print(undefined_in_this_test)  # noqa: F821 - a variable an earlier cell never set
+    assert "a cell above did not finish" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="a real bug"), rnnlm.uses_exercises():
+        raise ValueError("a real bug")

@@ -2,12 +2,15 @@
 
 NumPy reference code (float64, pure functions), PyTorch modules that mirror it,
 corpora and n-gram baselines, and the nbgrader plumbing behind the notebooks.
-``rnnlm.check("nb03_rnn_step_backward")`` runs one exercise's visible checks from a notebook.
+``rnnlm.check("nb03_rnn_step_backward")`` runs one exercise's visible checks from a notebook;
+``with rnnlm.uses_exercises():`` marks a demonstration cell that runs the student's own code.
 """
 
 from __future__ import annotations
 
 import os
+
+from rnnlm._exercise import uses_exercises
 
 __version__ = "0.1.0"
 
@@ -50,4 +53,4 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["__version__", "check", "device", "fast_mode"]
+__all__ = ["__version__", "check", "device", "fast_mode", "uses_exercises"]

@@ -10,10 +10,11 @@ every exercised function and the notebook that teaches it.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable)
@@ -85,3 +86,25 @@ def notebook_of(grade_id: str) -> int:
     if m is None:
         raise ValueError(f"not an exercise grade id: {grade_id!r}")
     return int(m.group(1))
+
+
+@contextlib.contextmanager
+def uses_exercises() -> Iterator[None]:
+    """A notebook's demonstration cell that runs code a student writes: ``with rnnlm.uses_exercises():``.
+
+    With the full library the body just runs. In a student bundle the library calls the student's own
+    functions, so the body may reach an exercise that is not done yet: its ``NotImplementedError``
+    (or the ``NameError`` of a variable an earlier such cell never set) becomes one line saying what
+    is missing, and the notebook runs on. Any other error is raised as usual.
+    """
+    try:
+        yield
+    except NotImplementedError as exc:
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        where = tb.tb_frame.f_code.co_name if tb is not None else ""
+        what = str(exc) or f"{where or 'an exercise'} still raises NotImplementedError"
+        print(f"NOT DONE: this cell runs your exercises, and {what}; run it again once that one is done.")
+    except NameError as exc:
+        print(f"NOT DONE: {exc}: a cell above did not finish (an exercise it runs is not done yet).")
