@@ -12,8 +12,8 @@ cross-entropy of a B x T batch of random ids and the gradient of every parameter
 - ``numpy``: ``rnnlm.rnn_numpy.RNNLM.loss`` (hand-written backward), float64 and float32;
 - ``torch explicit``: ``rnnlm.rnn_torch.RNNLM`` with the Python cell loop, then ``backward()``;
 - ``torch nn.RNN``: the same model's fast path (``torch.nn.RNN``; cuDNN on a GPU), also with
-  float32 weights under bfloat16 autocast (``bf16-amp``, what ``rnnlm train`` runs by default;
-  compared with NumPy float32);
+  float32 weights under bfloat16 autocast (``bf16-amp``, what ``rnnlm train --amp auto`` picks only
+  where bfloat16 is native and measured faster; compared with NumPy float32);
 
 on the CPU, and on CUDA when present (float32, timed with ``torch.cuda.synchronize``). The
 implementations take turns within each repetition (so a change in machine load hits them all
@@ -82,7 +82,7 @@ def _runners(args: argparse.Namespace) -> list[tuple[str, str, str, Callable[[],
                     return loss.item()
 
                 runners.append((label, dev, str(tdtype).replace("torch.", ""), run_torch))
-        # what `rnnlm train` runs by default: float32 weights, bfloat16 autocast
+        # what `rnnlm train --amp auto` picks where bfloat16 is fast: float32 weights, bfloat16 autocast
         model = RNNLM.from_numpy_params(ref.params, "tanh", device=dev, dtype=torch.float32)
         xt = torch.from_numpy(x).to(dev)
         yt = torch.from_numpy(y).to(dev)

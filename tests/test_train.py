@@ -272,6 +272,44 @@ def test_cli_json_last_line(tmp_path, capsys):
     assert row["valid_perplexity"] > 1 and row["tokens_per_second"] > 0
     ck = load_checkpoint(ckpt, device="cpu")
     assert ck.model.num_parameters() == summary["params"]
+    assert summary["stopped_by"] == "epochs" and summary["epochs_run"] == 1 and summary["max_minutes"] is None
+    assert summary["precision"] in ("float32", "bfloat16 autocast") and summary["precision_reason"]
+    assert any(line.startswith("stopped by epochs after 1 epoch(s)") for line in lines)
+
+
+def test_cli_says_when_the_time_budget_cut_the_run(capsys):
+    status = cli_main([
+        "train", "--corpus", "embedded", "--model", "rnn", "--hidden", "16", "--epochs", "3", "--fast",
+        "--json", "--no-progress", "--device", "cpu", "--max-minutes", "0.0001", "--amp", "off",
+    ])
+    assert status == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    summary = json.loads(lines[-1])
+    assert summary["stopped_by"] == "time budget" and summary["epochs_run"] < 3
+    assert summary["precision"] == "float32" and summary["precision_reason"] == "--amp off"
+    assert any(line.startswith("STOPPED BY THE TIME BUDGET") for line in lines[-4:])
+
+
+def test_auto_precision_is_float32_where_bfloat16_is_not_fast(monkeypatch):
+    from rnnlm import train as T
+
+    def no_probe(shape):
+        raise AssertionError("no probe is needed on a CPU without native bfloat16")
+
+    monkeypatch.setattr(T, "_cpu_flags", lambda: {"fpu", "avx", "avx2", "fma"})  # an AVX2 laptop
+    monkeypatch.setattr(T, "_bf16_probe", no_probe)
+    p = T.choose_precision("cpu", "auto")
+    assert not p.bf16_autocast and p.name == "float32" and "no native bfloat16" in p.reason
+    monkeypatch.setattr(T, "_cpu_flags", lambda: {"avx2", "avx512_bf16"})
+    monkeypatch.setattr(T, "_bf16_probe", lambda shape: (1.0, 3.0))  # emulated: three times slower
+    assert T.choose_precision("cpu", "auto").name == "float32"
+    monkeypatch.setattr(T, "_bf16_probe", lambda shape: (1.0, 0.4))
+    fast = T.choose_precision("cpu", "auto")
+    assert fast.bf16_autocast and "0.40x" in fast.reason
+    assert T.choose_precision("cpu", "on").bf16_autocast
+    assert not T.choose_precision("cpu", "off").bf16_autocast
+    with pytest.raises(ValueError, match="amp must be one of"):
+        T.choose_precision("cpu", "yes")
 
 
 def test_cli_rejects_an_unavailable_device(capsys):
