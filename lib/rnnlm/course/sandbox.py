@@ -31,6 +31,7 @@ from typing import Any
 
 from nbformat.notebooknode import NotebookNode
 
+from rnnlm.course import kernel_output
 from rnnlm.course.jail import SIGNAL_BASE
 from rnnlm.course.nbcourse import FAST_ENV
 
@@ -572,8 +573,8 @@ class SandboxedExecute(_import_execute()):  # type: ignore[misc]
         return super().output(outs, msg, display_id, cell_index)
 
 
-#: What the kernel writes when it cuts its own output (:data:`rnnlm.course.kernel_output.NOTE`).
-_KERNEL_CUT = "[output cut:"
+#: How the note the kernel writes when it cuts its own output begins.
+_KERNEL_CUT = kernel_output.NOTE.strip().split(":", 1)[0]
 
 
 def _course_root(config: Any) -> str:
