@@ -48,7 +48,7 @@ from rnnlm.course.notebooks import (
 # -- the limits the expectations assume (the end-to-end test grades with these) ----------------
 
 #: Wall-clock limit of one cell, seconds.
-CELL_TIMEOUT = 10
+CELL_TIMEOUT = 20
 #: Wall-clock limit of one whole notebook, seconds. Leaves room for notebook 03 (the slowest,
 #: ~17 s alone in fast mode) with two notebooks graded in parallel on a small machine.
 NOTEBOOK_TIMEOUT = 60
@@ -81,6 +81,21 @@ HUGE_OUTPUT_LINES = 3000
 HUGE_OUTPUT_LINE_CHARS = 100_000
 #: The huge-file case writes this many bytes into the kernel's working folder, 64 MiB at a time.
 HUGE_FILE_BYTES = 2 * 2**30
+
+#: Files of the grading machine the snooping submission tries to read (and print, if it can).
+HOST_SECRETS = (
+    "/etc/shadow",
+    "/etc/gshadow",
+    "/etc/sudoers",
+    "/root/.bash_history",
+    "/root/.ssh/id_rsa",
+    "/root/.ssh/id_ed25519",
+    "/proc/1/environ",
+)
+#: Host folders it tries to create a file in (the kernel's /tmp is private: checked separately).
+HOST_WRITE_TARGETS = ("/", "/etc", "/usr", "/root", "/home")
+#: Folders that are the kernel's own (private tmpfs): what it writes there must not reach the host.
+PRIVATE_WRITE_TARGETS = ("/tmp", "/var/tmp", "/dev/shm")
 
 #: Loopback ports the snooping submission tries to connect to (plus any the caller adds).
 SNOOP_PORTS = (22, 80, 443, 631, 3306, 5432, 6379, 8000, 8080, 8888, 9000)
@@ -377,12 +392,21 @@ def _try_read(path):
     except OSError:
         return
     print(_mark, "read", path)
+    with open(path, "rb") as f:  # and show what a leak would hand back to the student
+        print(f.read(200).decode("latin-1").splitlines()[:1])
 
+
+import glob
 
 _files = [
     {str(course / "gradebook.db")!r},
     {str(course / "source" / assignment / filename)!r},
     {str(solutions / filename)!r},
+    # the grading machine's own secrets (HOST_SECRETS)
+    *{list(HOST_SECRETS)!r},
+    *glob.glob("/root/.ssh/*"),
+    *glob.glob("/home/*/.ssh/*"),
+    *glob.glob("/home/*/.*history"),
 ]
 for _root in _roots:
     _seen = 0
@@ -393,7 +417,8 @@ for _root in _roots:
                 _files.append(os.path.join(_folder, _name))
 for _path in _files:
     _try_read(_path)
-print("read attempts:", len(_files))"""
+print("read attempts:", len(_files))
+print("home folders seen:", os.listdir("/home") if os.path.isdir("/home") else [])"""
     )
     others = sorted(str(p) for p in submissions.glob("*/*.ipynb") if p.parent.name != student_id)
     write = (
@@ -424,6 +449,15 @@ _try_write({str(Path(secrets["repo_lib"]) / "__init__.py")!r})
 _try_write({str(solutions / filename)!r})
 for _path in {others[:40]!r}:
     _try_write(_path)
+for _folder in {list(HOST_WRITE_TARGETS)!r}:
+    _try_write(os.path.join(_folder, "rnnlm-snooped-" + {student_id!r}), create=True)
+# the kernel's /tmp is its own: a file written there must not reach the host's
+for _folder in {list(PRIVATE_WRITE_TARGETS)!r}:
+    try:
+        with open(os.path.join(_folder, "rnnlm-snooped-" + {student_id!r}), "w") as _f:
+            _f.write("x")
+    except OSError:
+        pass
 print("write attempts done")"""
     )
     connect = f"""\
@@ -455,6 +489,23 @@ for _port in {sorted(set(SNOOP_PORTS) | set(ports))!r}:
         _try_connect("127.0.0.1", _port)
 print("connect attempts done")"""
     return [read, write, connect]
+
+
+def host_secret_lines() -> tuple[str, ...]:
+    """The first line of every host secret this process can read (the snooping case must not show
+    any of them); the test runs as root, so /etc/shadow's is among them."""
+    import glob
+
+    lines = []
+    for path in [*HOST_SECRETS, *glob.glob("/root/.ssh/*"), *glob.glob("/home/*/.ssh/*")]:
+        try:
+            with open(path, "rb") as f:
+                first = f.read(200).decode("latin-1").splitlines()
+        except OSError:
+            continue
+        if first and len(first[0].strip()) >= 8:
+            lines.append(first[0].strip())
+    return tuple(lines)
 
 
 # -- the class ---------------------------------------------------------------------------------------
@@ -727,10 +778,11 @@ def make_class(
         "snoop",
         GRADED,
         a.auto_max,
-        "free cells at the top try to read the gradebook, sources, solutions and other students' files, "
-        "to write the gradebook, grades.csv and the package, and to connect out; each success prints "
-        f"{LEAK_MARK}",
-        forbidden=(LEAK_MARK,),
+        "free cells at the top try to read the gradebook, sources, solutions and other students' files "
+        "and the machine's secrets (/etc/shadow, root's and the users' keys and histories, "
+        "/proc/1/environ), to write the gradebook, grades.csv, the package and the host's folders, and "
+        f"to connect out; each success prints {LEAK_MARK}",
+        forbidden=(LEAK_MARK, *host_secret_lines()),
     )
     ids = _Ids("s30_huge_output")
     nb = a.correct()

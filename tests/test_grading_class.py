@@ -9,7 +9,9 @@ workers grades all of it; then:
 - every student has one row per notebook with the expected status and autograded score;
 - the snoop saw nothing and changed nothing; the feedback shows no hidden test code;
 - a second run changes nothing (unchanged submissions are read back, not run again);
-- regrading part of the class with ``--force`` in two shards and merging them gives the same rows.
+- regrading part of the class with ``--force`` in two shards and merging them gives the same rows;
+- graded again by an unprivileged user (``nobody``; the jail then builds its sandbox in a user
+  namespace), the class gets the same statuses and scores, and the snoop again reaches nothing.
 """
 
 from __future__ import annotations
@@ -20,15 +22,20 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import unprivileged
 from synthetic_class import (
     CELL_TIMEOUT,
+    HOST_WRITE_TARGETS,
     MAX_PROCESSES,
     MEMORY_LIMIT_BYTES,
     NOTEBOOK_TIMEOUT,
+    PRIVATE_WRITE_TARGETS,
     Case,
     make_class,
 )
@@ -66,8 +73,14 @@ REGRADE = (
 )
 
 
-def _rnnlm(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*RNNLM, *args], capture_output=True, text=True, cwd=ROOT, timeout=1500)
+def _rnnlm(*args: str, as_user: bool = False, home: Path | None = None) -> subprocess.CompletedProcess:
+    command, env = [*RNNLM, *args], None
+    if as_user:
+        command = unprivileged.as_user(command)
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8"}
+        if os.environ.get("RNNLM_DATA"):
+            env["RNNLM_DATA"] = os.environ["RNNLM_DATA"]
+    return subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=1500, env=env)
 
 
 def _rows(path: Path) -> dict[tuple[str, str], dict[str, str]]:
@@ -75,9 +88,7 @@ def _rows(path: Path) -> dict[tuple[str, str], dict[str, str]]:
         return {(r["assignment"], r["student_id"]): r for r in csv.DictReader(f)}
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    root = tmp_path_factory.mktemp("class")
+def _grade_class(root: Path, *, as_user: bool = False) -> dict:
     course, submissions = root / "course", root / "submissions"
     secrets = {
         "course_root": course,
@@ -88,6 +99,10 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
     cases = make_class(
         submissions, solutions_dir=ROOT / "solutions", notebooks_dir=ROOT / "notebooks", secrets=secrets
     )
+    if as_user:
+        for folder, _dirs, files in os.walk(root):
+            for path in [folder, *(os.path.join(folder, f) for f in files)]:
+                os.chown(path, unprivileged.NOBODY, unprivileged.NOBODY)
     start = time.perf_counter()
     first = _rnnlm(
         "grade",
@@ -99,9 +114,12 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "--workers",
         "2",
         *LIMITS,
+        as_user=as_user,
+        home=root,
     )
     seconds = time.perf_counter() - start
-    print(f"\ngraded {len(cases)} students x {len(ASSIGNMENTS)} notebooks in {seconds:.0f} s")
+    who = "nobody" if as_user else "the test's user"
+    print(f"\ngraded {len(cases)} students x {len(ASSIGNMENTS)} notebooks as {who} in {seconds:.0f} s")
     assert first.returncode == 0, first.stdout + first.stderr
     return {
         "root": root,
@@ -111,6 +129,24 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "first": first,
         "rows": _rows(course / "grades.csv"),
     }
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    return _grade_class(tmp_path_factory.mktemp("class"))
+
+
+@pytest.fixture(scope="module")
+def graded_as_nobody() -> Iterator[dict]:
+    """The same class graded by ``nobody`` in a folder it owns (pytest's is root's, closed)."""
+    if not (LINUX_ROOT and unprivileged.available()):
+        pytest.skip("grading as an unprivileged user is tested from root on Linux")
+    root = Path(tempfile.mkdtemp(prefix="rnnlm-class-nobody-"))
+    root.chmod(0o755)
+    try:
+        yield _grade_class(root, as_user=True)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def test_the_class_is_big_enough_and_covers_every_fault(graded: dict) -> None:
@@ -207,7 +243,9 @@ def test_faults_explain_themselves_in_the_message(graded: dict) -> None:
 
 
 @pytest.mark.skipif(not LINUX_ROOT, reason="file and network isolation needs Linux namespaces (run as root)")
-def test_a_snooping_submission_sees_and_alters_nothing(graded: dict) -> None:
+@pytest.mark.parametrize("run", ["graded", "graded_as_nobody"])
+def test_a_snooping_submission_sees_and_alters_nothing(run: str, request: pytest.FixtureRequest) -> None:
+    graded = request.getfixturevalue(run)
     course = graded["course"]
     for case in graded["cases"]:
         if not case.forbidden_output:
@@ -224,8 +262,23 @@ def test_a_snooping_submission_sees_and_alters_nothing(graded: dict) -> None:
             for forbidden in case.forbidden_output:
                 assert forbidden not in text, f"{case.student_id} got at something: {forbidden}"
     assert not (course / "snooped.txt").exists()
+    for folder in (*HOST_WRITE_TARGETS, *PRIVATE_WRITE_TARGETS):
+        assert not list(Path(folder).glob("rnnlm-snooped-*")), f"the snoop wrote into the host's {folder}"
     log = next((course / "logs").rglob("s29_snoop.log")).read_text()
-    assert "namespaces" in log.splitlines()[0]
+    mode = "user mode" if run == "graded_as_nobody" else "root mode"
+    assert mode in log.splitlines()[0] and "allowlist root" in log.splitlines()[0], log.splitlines()[0]
+
+
+def test_an_unprivileged_grader_gives_the_same_grades(graded: dict, graded_as_nobody: dict) -> None:
+    """No sudo needed: the user-namespace sandbox grades every case as the root one does."""
+    as_root = {k: (r["status"], r["autograded_score"]) for k, r in graded["rows"].items()}
+    as_nobody = {k: (r["status"], r["autograded_score"]) for k, r in graded_as_nobody["rows"].items()}
+    differ = {k: (as_root.get(k), as_nobody.get(k)) for k in as_root.keys() | as_nobody.keys()
+              if as_root.get(k) != as_nobody.get(k)}
+    assert not differ, differ
+    fork_bomb = next(c for c in graded_as_nobody["cases"] if c.kind == "fork_bomb")
+    row = graded_as_nobody["rows"][(fork_bomb.assignment, fork_bomb.student_id)]
+    assert "more processes than allowed" in row["message"], row
 
 
 def test_feedback_never_shows_hidden_test_code(graded: dict) -> None:

@@ -190,9 +190,10 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
         help="processes and threads at once (default: 256)",
     )
     limits.add_argument(
-        "--no-namespaces",
+        "--unsafe-no-sandbox",
         action="store_true",
-        help="do not isolate with Linux namespaces (limits only); for debugging",
+        help="run student code without namespaces or the allowlist view, as the grading user, with "
+        "resource limits only (for a machine that cannot sandbox, with trusted submissions)",
     )
     _add_common(grade)
     grade.set_defaults(func=_cmd_grade)
@@ -301,14 +302,16 @@ def _grading_options(args: argparse.Namespace) -> Any:
         limits=replace(limits, **changes),
         id_pattern=args.id_pattern,
         shard=parse_shard(args.shard) if args.shard else None,
-        namespaces=not args.no_namespaces,
+        unsafe_no_sandbox=args.unsafe_no_sandbox,
     )
 
 
 def _cmd_grade(args: argparse.Namespace) -> int:
-    from rnnlm.course.grading import ERROR, INVALID, MISSING, grade
+    from rnnlm.course.grading import ERROR, INVALID, MISSING, GradingStopped, grade
+    from rnnlm.course.jail import SandboxUnavailable
     from rnnlm.course.nbcourse import CourseError
 
+    stopped = ""
     try:
         _resolve(args)
         options = _grading_options(args)
@@ -321,8 +324,10 @@ def _cmd_grade(args: argparse.Namespace) -> int:
             options=options,
             progress=_progress,
         )
-    except (CourseError, ValueError, FileNotFoundError) as exc:
+    except (CourseError, ValueError, FileNotFoundError, SandboxUnavailable) as exc:
         return _course_error("grade", exc)
+    except GradingStopped as exc:
+        rows, stopped = exc.rows, exc.why
     counts: dict[str, int] = {}
     for row in rows:
         counts[row.status] = counts.get(row.status, 0) + 1
@@ -337,6 +342,9 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     for row in rows:
         if row.status in (ERROR, INVALID, MISSING):
             print(f"  {row.assignment} {row.student_id}: {row.status}: {row.message}")
+    if stopped:
+        print(f"rnnlm grade: stopped ({stopped}); every kernel it started has ended", file=sys.stderr)
+        return 130 if "Ctrl-C" in stopped else 143
     return 1 if any(r.status == ERROR for r in rows) else 0
 
 

@@ -28,7 +28,9 @@ import json
 import multiprocessing
 import os
 import shutil
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -45,7 +47,14 @@ from rnnlm.course.notebooks import (
     read_notebook,
 )
 from rnnlm.course.paths import CoursePaths, CourseRootError, find_root
-from rnnlm.course.sandbox import CRASHED, TIMED_OUT, Limits, SandboxSettings, isolation_summary
+from rnnlm.course.sandbox import (
+    CRASHED,
+    TIMED_OUT,
+    Limits,
+    SandboxSettings,
+    isolation_summary,
+    sandbox_mode,
+)
 
 __all__ = [
     "CRASHED_STATUS",
@@ -58,6 +67,7 @@ __all__ = [
     "TIMED_OUT_STATUS",
     "GradeRow",
     "GradingOptions",
+    "GradingStopped",
     "Submission",
     "grade",
     "grade_submission",
@@ -144,7 +154,7 @@ class GradingOptions:
     limits: Limits = field(default_factory=Limits)
     id_pattern: str | None = None  # LMS zips: name -> student id (see rnnlm.course.intake.ID_PATTERNS)
     shard: tuple[int, int] | None = None  # (k, n): grade the k-th of n parts (1 <= k <= n)
-    namespaces: bool = True  # sandbox with namespaces where the platform allows
+    unsafe_no_sandbox: bool = False  # run student code with resource limits only (never by default)
 
     def worker_count(self, tasks: int) -> int:
         wanted = self.workers or (os.cpu_count() or 1)
@@ -505,11 +515,13 @@ def grade(
     source = Path(submissions)
     if not source.exists():
         raise FileNotFoundError(f"submissions {source} do not exist")
+    mode, why = sandbox_mode(options.unsafe_no_sandbox)  # refuses here, before anything is run
+    say(f"sandbox: {mode} mode ({why})")
     course = open_grading_course(out_dir, config_file)
     settings = SandboxSettings(
         limits=options.limits,
         hidden=_hidden_paths(course, Path(solutions_dir).resolve(), source.resolve()),
-        namespaces=options.namespaces,
+        unsafe_no_sandbox=options.unsafe_no_sandbox,
     )
     tasks: list[_Task] = []
     for nb in notebooks:
@@ -535,55 +547,149 @@ def grade(
     workers = options.worker_count(len(tasks))
     settings.limits = replace(options.limits, threads=max(1, (os.cpu_count() or 1) // workers))
     say(f"grading {len(tasks)} submission(s) with {workers} worker(s)")
-    rows = _run_all(tasks, workers, say)
-    by_assignment: dict[str, list[GradeRow]] = {}
-    for row in rows:
-        by_assignment.setdefault(row.assignment, []).append(row)
-    for assignment, group in by_assignment.items():
-        students = {r.student_id for r in group}
-        write_csv(
-            course.root / "grades.csv", GRADES_FIELDS, [r.csv_row() for r in group], assignment, students
-        )
-        write_csv(course.root / "cells.csv", CELLS_FIELDS, cell_rows(group), assignment, students)
-    return sorted(rows, key=lambda r: (r.assignment, r.student_id))
+    # every row is in grades.csv from the start, as cut off, and replaced as its submission is done:
+    # a grader killed outright (SIGKILL, a lost machine) leaves rows that say so, never stale ones
+    pending = {_task_key(t): _cut_off_row(t, "the grader was stopped") for t in tasks}
+    done: dict[tuple[str, str], GradeRow] = {}
+
+    def write_grades(final: bool = False) -> None:
+        current = {**pending, **done}
+        for assignment in sorted({a for a, _ in current}):
+            group = [r for (a, _), r in current.items() if a == assignment]
+            students = {r.student_id for r in group}
+            rows_now = [r.csv_row() for r in group]
+            write_csv(course.root / "grades.csv", GRADES_FIELDS, rows_now, assignment, students)
+            if final:
+                write_csv(course.root / "cells.csv", CELLS_FIELDS, cell_rows(group), assignment, students)
+
+    def finished(row: GradeRow) -> None:
+        done[(row.assignment, row.student_id)] = row
+        write_grades()
+
+    write_grades()
+    stopped = ""
+    try:
+        _run_all(tasks, workers, say, finished)
+    except GradingStopped as exc:
+        stopped = exc.why
+        for key, task in zip(pending, tasks, strict=True):
+            if key not in done:
+                done[key] = _cut_off_row(task, exc.why)
+    write_grades(final=True)
+    rows = sorted(done.values(), key=lambda r: (r.assignment, r.student_id))
+    if stopped:
+        raise GradingStopped(stopped, rows)
+    return rows
 
 
-def _run_all(tasks: list[_Task], workers: int, say: Callable[[str], None]) -> list[GradeRow]:
-    """Run ``tasks`` on ``workers`` processes with a progress bar; a task whose worker died becomes
-    an error row, never a missing one."""
+class GradingStopped(Exception):
+    """``rnnlm grade`` was interrupted (Ctrl-C, SIGTERM): rows cut off say so, and every kernel and
+    worker has been ended. ``rows`` holds what was graded and the cut-off rows."""
+
+    def __init__(self, why: str, rows: list[GradeRow] | None = None) -> None:
+        super().__init__(f"grading stopped: {why}")
+        self.why = why
+        self.rows = rows or []
+
+
+def _task_key(task: _Task) -> tuple[str, str]:
+    return (SolutionNotebook(Path(task.solution)).assignment, task.submission.student_id)
+
+
+def _cut_off_row(task: _Task, why: str) -> GradeRow:
+    return _failure_row(
+        SolutionNotebook(Path(task.solution)),
+        task.submission.student_id,
+        ERROR,
+        f"grading was cut off before this submission finished ({why}); grade it again",
+    )
+
+
+def _worker_init(grader: int) -> None:
+    """In each worker: die with the grader (Linux), leave Ctrl-C to the grader, which ends us."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        if os.getppid() != grader:  # the grader ended before we asked
+            os._exit(1)
+
+
+def _raise_stopped(signum: int, _frame: object) -> None:
+    raise GradingStopped(f"{signal.Signals(signum).name} received")
+
+
+def _run_all(
+    tasks: list[_Task],
+    workers: int,
+    say: Callable[[str], None],
+    finished: Callable[[GradeRow], None] = lambda _row: None,
+) -> list[GradeRow]:
+    """Run ``tasks`` on ``workers`` processes with a progress bar, calling ``finished`` with each
+    row as it comes; a task whose worker died becomes an error row, never a missing one.
+
+    Ctrl-C or SIGTERM raises :class:`GradingStopped` after killing the workers (their kernels die
+    with them); a worker dies with the grader even when the grader is killed outright.
+    """
     from tqdm.auto import tqdm
 
     rows: list[GradeRow] = []
     counts: dict[str, int] = {}
     bar = tqdm(total=len(tasks), unit="nb", desc="grading", file=sys.stderr, disable=None, dynamic_ncols=True)
     context = multiprocessing.get_context("spawn")
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _raise_stopped) if main_thread else None
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_worker_init, initargs=(os.getpid(),)
+    )
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = {pool.submit(_run_task, task): task for task in tasks}
-            for future in as_completed(futures):
-                task = futures[future]
-                nb = SolutionNotebook(Path(task.solution))
-                try:
-                    row = future.result()
-                except Exception as exc:  # noqa: BLE001 - a worker process died
-                    row = _failure_row(
-                        nb,
-                        task.submission.student_id,
-                        ERROR,
-                        f"the grading worker failed: {type(exc).__name__}: {exc}",
-                    )
-                rows.append(row)
-                counts[row.status] = counts.get(row.status, 0) + 1
-                bar.update(1)
-                bar.set_postfix_str(", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
-                if bar.disable:
-                    say(
-                        f"[{len(rows)}/{len(tasks)}] {row.assignment} {row.student_id}: {_summary(row)}"
-                        f" ({row.seconds:.1f} s{', unchanged' if row.reused else ''})"
-                    )
+        futures = {pool.submit(_run_task, task): task for task in tasks}
+        for future in as_completed(futures):
+            task = futures[future]
+            nb = SolutionNotebook(Path(task.solution))
+            try:
+                row = future.result()
+            except Exception as exc:  # noqa: BLE001 - a worker process died
+                row = _failure_row(
+                    nb,
+                    task.submission.student_id,
+                    ERROR,
+                    f"the grading worker failed: {type(exc).__name__}: {exc}",
+                )
+            rows.append(row)
+            finished(row)
+            counts[row.status] = counts.get(row.status, 0) + 1
+            bar.update(1)
+            bar.set_postfix_str(", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+            if bar.disable:
+                say(
+                    f"[{len(rows)}/{len(tasks)}] {row.assignment} {row.student_id}: {_summary(row)}"
+                    f" ({row.seconds:.1f} s{', unchanged' if row.reused else ''})"
+                )
+    except KeyboardInterrupt:
+        _end_workers(pool)
+        raise GradingStopped("interrupted (Ctrl-C)") from None
+    except GradingStopped:
+        _end_workers(pool)
+        raise
     finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
+        pool.shutdown(wait=True, cancel_futures=True)
         bar.close()
     return rows
+
+
+def _end_workers(pool: ProcessPoolExecutor) -> None:
+    """Kill every worker now (their jails, and so their kernels, die with them)."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            process.kill()
+        except OSError:
+            pass
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _summary(row: GradeRow) -> str:

@@ -14,6 +14,7 @@ output, so nbgrader never gives points for a test that did not run.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -31,8 +32,9 @@ from typing import Any
 
 from nbformat.notebooknode import NotebookNode
 
-from rnnlm.course import kernel_output
-from rnnlm.course.jail import SIGNAL_BASE
+from rnnlm.course import jail, kernel_output
+from rnnlm.course.jail import SETUP_FAILED, SIGNAL_BASE
+from rnnlm.course.jail import SandboxUnavailable as SandboxUnavailable
 from rnnlm.course.nbcourse import FAST_ENV
 
 GiB = 2**30
@@ -199,7 +201,7 @@ class SandboxSettings:
     env: dict[str, str] = field(default_factory=dict)  # extra variables for the kernel
     extra_files: list[str] = field(default_factory=list)  # copied into the scratch folder
     extra_base: str = ""  # extra files keep their path relative to this folder (else: flat)
-    namespaces: bool = True  # use namespaces when possible (False: limits only)
+    unsafe_no_sandbox: bool = False  # run without namespaces (limits only): only when asked for
     cgroups: bool = True  # use cgroups when possible (False: RLIMIT_NPROC and a process count)
 
     def to_json(self) -> str:
@@ -261,8 +263,9 @@ def _kernel_env(settings: SandboxSettings, workdir: str) -> dict[str, str]:
     return env
 
 
-def _needed_paths() -> list[str]:
-    """Folders the kernel needs to see: the interpreter, its environment, the library, the data."""
+def visible_paths() -> list[str]:
+    """Host folders the kernel sees besides the system's (``/usr``, ``/lib*``, ``/bin``): the
+    interpreter, its environment, the kit's library and the corpora (``$RNNLM_DATA``)."""
     import rnnlm
 
     paths = {
@@ -275,7 +278,20 @@ def _needed_paths() -> list[str]:
     data = os.environ.get("RNNLM_DATA")
     if data:
         paths.add(data)
-    return sorted(str(Path(p).resolve()) for p in paths if p and Path(p).is_dir())
+    return sorted({str(Path(p).resolve()) for p in paths if p and Path(p).is_dir()})
+
+
+@functools.lru_cache(maxsize=2)
+def sandbox_mode(unsafe: bool = False) -> tuple[str, str]:
+    """(mode, why) of the sandboxes this process makes: see :func:`rnnlm.course.jail.choose_mode`.
+
+    Raises :class:`~rnnlm.course.jail.SandboxUnavailable` where student code cannot be isolated.
+    """
+    return jail.choose_mode(unsafe)
+
+
+#: Starts the jail with an empty environment (``env -i``) where ``env`` exists.
+_EMPTY_ENVIRONMENT = [shutil.which("env") or "/usr/bin/env", "-i"] if shutil.which("env") else []
 
 
 class Sandbox:
@@ -300,22 +316,26 @@ class Sandbox:
                 rel = src.resolve().relative_to(Path(settings.extra_base).resolve())
             (self.stage / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src, self.stage / rel)
-        self.cgroups = _Cgroups(settings.limits, settings.cgroups)
+        self.mode, self.mode_reason = sandbox_mode(settings.unsafe_no_sandbox)
+        self.newroot = self.root / "jailroot"
+        self.newroot.mkdir()
+        self.cgroups = _Cgroups(settings.limits, settings.cgroups and self.mode != jail.USER)
         self.spec_path = self.ipc / "spec.json"
         self.report_path = self.ipc / "isolation.json"
-        hidden = [str(Path(p).resolve()) for p in settings.hidden] + ["/tmp", "/var/tmp", "/dev/shm"]
         spec = {
+            "mode": self.mode,
+            "parent_pid": os.getpid(),
             "limits": asdict(settings.limits),
-            "hidden": sorted(set(hidden)),
-            "writable": [str(self.ipc)],
-            "visible": _needed_paths(),
+            "hidden": sorted({str(Path(p).resolve()) for p in settings.hidden}),
+            "visible": visible_paths(),
+            "newroot": str(self.newroot),
+            "ipc": str(self.ipc),
             "workdir": str(self.workdir),
             "stage": str(self.stage),
             "env": _kernel_env(settings, str(self.workdir)),
             "cgroup_procs": self.cgroups.procs_files,
             "report": str(self.report_path),
             "log": str(self.ipc / "kernel.log"),
-            "namespaces": settings.namespaces,
         }
         self.spec_path.write_text(json.dumps(spec))
         self.kernels = self.root / "kernels"
@@ -325,6 +345,9 @@ class Sandbox:
             json.dumps(
                 {
                     "argv": [
+                        # an empty environment: nothing of the grader's reaches the jail's processes
+                        # (the kernel gets spec["env"]; /proc/1/environ shows nothing)
+                        *_EMPTY_ENVIRONMENT,
                         sys.executable,
                         "-m",
                         "rnnlm.course.jail",
@@ -463,6 +486,8 @@ def _exit_reason(code: int | None) -> tuple[str, str]:
         if signum == signal.SIGXCPU:
             return TIMED_OUT, "the kernel used up its CPU time limit"
         return CRASHED, f"the kernel was killed by {name}"
+    if code == SETUP_FAILED:
+        return CRASHED, "the sandbox could not be set up, so nothing of the notebook ran"
     if code is None:
         return CRASHED, "the kernel died"
     return CRASHED, f"the kernel exited with status {code}"
@@ -617,18 +642,27 @@ def _controller(procs_file: str) -> str:
 
 
 def isolation_summary(report: dict[str, Any]) -> str:
-    """One line saying which guarantees a run had, from the jail's report."""
+    """One line saying which protections a run had, from the jail's report."""
     if not report:
         return "isolation: unknown (the kernel did not start)"
+    mode = report.get("mode")
     parts = []
-    parts.append(
-        "namespaces (pid, mount, net, ipc, uts), read-only file system, hidden course files"
-        if report.get("namespaces")
-        else "no namespaces (files and network not isolated)"
-    )
-    parts.append("capabilities dropped" if report.get("capabilities_dropped") else "same user as the grader")
-    cg = report.get("cgroups") or []
-    kinds = sorted({_controller(p) for p in cg})
+    if mode == jail.UNSAFE:
+        parts.append("NONE (--unsafe-no-sandbox): the kernel had the grading user's files and network")
+    elif report.get("allowlist"):
+        if mode == jail.ROOT:
+            parts.append(f"root mode: the kernel ran as uid {report.get('uid')}, no supplementary groups")
+        else:
+            parts.append(f"user mode: the kernel ran as uid {report.get('uid')} in a user namespace")
+        parts.append(f"namespaces ({', '.join(report.get('namespaces') or [])})")
+        parts.append(f"allowlist root ({len(report.get('visible') or [])} host paths, read-only), no network")
+    else:
+        parts.append(f"the sandbox could not be set up: {'; '.join(report.get('errors') or ['unknown'])}")
+    if report.get("capabilities_dropped"):
+        parts.append("capabilities dropped")
+    if report.get("dies_with_grader"):
+        parts.append("ends with the grader")
+    kinds = sorted({_controller(p) for p in report.get("cgroups") or []})
     parts.append(f"cgroups: {', '.join(kinds)}" if kinds else "no cgroups")
     if report.get("rlimit_nproc"):
         parts.append(f"RLIMIT_NPROC {report['rlimit_nproc']}")
