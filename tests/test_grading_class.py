@@ -361,3 +361,24 @@ def test_regrading_in_shards_and_merging_gives_the_same_grades(graded: dict) -> 
             if row["status"] in ("graded", "needs-manual-grading", "timed-out", "crashed"):
                 sub = gb.find_submission_notebook(row["notebook"], assignment, student)
                 assert float(sub.score) == float(row["score"]), (assignment, student)
+
+
+def test_nbgraders_own_export_agrees_with_grades_csv(graded: dict, tmp_path: Path) -> None:
+    """``nbgrader export`` in the graded course finds the same score for every graded submission."""
+    course = graded["course"]
+    out = tmp_path / "nbgrader_export.csv"
+    done = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "export", "--to", str(out)],
+        capture_output=True, text=True, cwd=course, timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    exported = {(r["assignment"], r["student_id"]): r for r in csv.DictReader(out.open(encoding="utf-8"))}
+    compared = 0
+    for key, row in graded["rows"].items():
+        if not row["score"]:
+            continue  # missing, invalid: nbgrader has no submission (it exports 0)
+        assert key in exported, key
+        assert float(exported[key]["score"]) == pytest.approx(float(row["score"])), (key, exported[key], row)
+        assert float(exported[key]["max_score"]) == pytest.approx(float(row["max_score"])), key
+        compared += 1
+    assert compared >= len(graded["cases"]) // 2, compared  # every scored row, most of the class

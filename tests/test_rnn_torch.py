@@ -278,11 +278,13 @@ def test_inputs_are_checked():
 # --------------------------------------------------------------------------- devices
 
 
+@pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU on this machine")
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
-def test_cuda_matches_cpu(activation):
+def test_cuda_matches_cpu_and_the_numpy_reference(activation):
     params = random_params(17)
     x, y, h0, mask = random_batch(18)
+    ref_loss, ref_grads, _ = numpy_model(params, activation).loss(x, y, h0=h0.copy(), mask=mask)
     cpu = RNNLM.from_numpy_params(params, activation, device="cpu")
     gpu = RNNLM.from_numpy_params(params, activation, device="cuda")
     assert gpu.L.is_cuda
@@ -293,6 +295,9 @@ def test_cuda_matches_cpu(activation):
                            torch.from_numpy(mask), path=path)
         loss.backward()
         assert loss.item() == pytest.approx(lc, rel=1e-9)
+        assert loss.item() == pytest.approx(float(ref_loss), rel=1e-9)
         for k in PARAM_NAMES:
             np.testing.assert_allclose(getattr(gpu, k).grad.cpu().numpy(), gc[k], rtol=1e-7, atol=1e-9)
+            np.testing.assert_allclose(getattr(gpu, k).grad.cpu().numpy(), ref_grads[k], rtol=1e-7, atol=1e-9,
+                                       err_msg=f"{path} path on CUDA against NumPy, gradient of {k}")
     assert gpu.numpy_params()["L"].dtype == np.float64
