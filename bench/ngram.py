@@ -1,8 +1,9 @@
-"""Benchmark: ``rnnlm.ngram`` against NLTK's ``nltk.lm`` on Penn Treebank n-gram models.
+"""Benchmark: ``rnnlm.ngram`` against NLTK's ``nltk.lm`` and KenLM on Penn Treebank n-gram models.
 
 Usage::
 
     python bench/ngram.py [--order 3] [--max-test-sentences 300] [--max-kn-test-sentences 15]
+                          [--kenlm-order 5] [--repeats 7] [--peers nltk,kenlm]
                           [--data-dir DIR] [--json-out PATH]
 
 For MLE, Laplace (add-one) and interpolated Kneser-Ney, both libraries build a model on PTB train
@@ -32,6 +33,22 @@ Fairness notes:
   peak resident memory grew during the build (corpus already loaded).
 - Speed is reported as ratios between the two libraries measured in this run, not as absolutes.
 
+KenLM side by side (``--kenlm-order``, default 5, modified Kneser-Ney): one fresh process fits the
+kit's model on PTB train, writes it with ``NgramLM.to_arpa``, loads that file with KenLM's Python
+module (``kenlm.Model``, its probing hash) and with ``NgramLM.from_arpa``, then scores the whole
+PTB test set with each, interleaved, best of ``--repeats``:
+
+- "kit": ``NgramLM.score(test)``, the trained model (a log-probability per token, one call);
+- "kit (ARPA)": the same call on the model read back from the ARPA file;
+- "KenLM score": ``model.score(sentence, bos=True, eos=True)`` sentence by sentence (a total per
+  sentence; the sentences joined into strings beforehand, KenLM's input format, not timed);
+- "KenLM full_scores": ``model.full_scores(...)`` sentence by sentence, a log-probability per
+  token, the kit's output.
+
+The whole-test-set perplexity of each (KenLM's from the sum of its sentence scores, the same
+tokens: every word and ``</s>``) and the kit/KenLM speed ratios are printed. KenLM stores
+probabilities as float32, so its perplexity agrees to about 1e-7 relative, not to the last bit.
+
 The JSON (default ``bench/results/ngram.json``; ``bench/results/`` is git-ignored) holds every
 number of the table plus the environment.
 """
@@ -48,6 +65,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import numpy as np
 
 HERE = Path(__file__).resolve().parent
 SMOOTHINGS = (("mle", "MLE"), ("laplace", "Laplace"), ("kneser-ney", "KneserNeyInterpolated"))
@@ -150,6 +169,82 @@ def worker(spec: dict) -> dict:
     return out
 
 
+def kenlm_worker(spec: dict) -> dict:
+    """Kit vs KenLM on the same Kneser-Ney model and the same PTB test set, in one process."""
+    import tempfile
+
+    import kenlm
+
+    from rnnlm.data import read_sentences
+    from rnnlm.ngram import NgramLM
+
+    train = read_sentences(spec["train"])
+    test = read_sentences(spec["test"])
+    order, repeats = spec["order"], spec["repeats"]
+    out: dict = {"order": order, "kenlm_version": _kenlm_version()}
+    t0 = time.perf_counter()
+    model = NgramLM(order, "kneser-ney").fit(train)
+    out["kit_build_seconds"] = time.perf_counter() - t0
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"ptb{order}.arpa"
+        t0 = time.perf_counter()
+        counts = model.to_arpa(path)
+        out["arpa_write_seconds"] = time.perf_counter() - t0
+        out["arpa_ngrams"] = counts
+        out["arpa_bytes"] = path.stat().st_size
+        t0 = time.perf_counter()
+        lm = kenlm.Model(str(path))
+        out["kenlm_load_seconds"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        back = NgramLM.from_arpa(path)
+        out["kit_arpa_load_seconds"] = time.perf_counter() - t0
+    strings = [" ".join(s) for s in test]
+    n_tokens = sum(len(s) + 1 for s in test)
+
+    def kenlm_score() -> float:
+        return sum(lm.score(s, bos=True, eos=True) for s in strings)
+
+    def kenlm_full() -> list[float]:
+        return [x[0] for s in strings for x in lm.full_scores(s, bos=True, eos=True)]
+
+    runs = {"kit": lambda: model.score(test), "kit (ARPA)": lambda: back.score(test)}
+    runs |= {"KenLM score": kenlm_score, "KenLM full_scores": kenlm_full}
+    best = {name: math.inf for name in runs}
+    best_cpu = {name: math.inf for name in runs}
+    results: dict = {}
+    for _ in range(repeats):  # interleaved, so that a busy moment hits every contender alike
+        for name, f in runs.items():
+            t0, c0 = time.perf_counter(), time.process_time()
+            results[name] = f()
+            best_cpu[name] = min(best_cpu[name], time.process_time() - c0)
+            best[name] = min(best[name], time.perf_counter() - t0)
+    ln10 = math.log(10)
+    out["test_tokens"] = n_tokens
+    out["test_sentences"] = len(test)
+    out["perplexity"] = {
+        "kit": _perplexity(results["kit"].tolist()),
+        "kit (ARPA)": _perplexity(results["kit (ARPA)"].tolist()),
+        "KenLM score": math.exp(-results["KenLM score"] * ln10 / n_tokens),
+        "KenLM full_scores": math.exp(-sum(results["KenLM full_scores"]) * ln10 / n_tokens),
+    }
+    out["seconds"] = best
+    out["cpu_seconds"] = best_cpu
+    out["tokens_per_second"] = {name: n_tokens / t for name, t in best.items()}
+    out["tokens_per_cpu_second"] = {name: n_tokens / t for name, t in best_cpu.items()}
+    per_token = np.asarray(results["KenLM full_scores"]) * ln10
+    out["max_abs_logprob_diff_kit_kenlm"] = float(np.abs(per_token - results["kit"]).max())
+    return out
+
+
+def _kenlm_version() -> str | None:
+    from importlib import metadata
+
+    try:
+        return metadata.version("kenlm")
+    except metadata.PackageNotFoundError:  # pragma: no cover - a source build without metadata
+        return None
+
+
 # ----------------------------------------------------------------------------------------------
 # driver
 
@@ -190,6 +285,13 @@ def main(argv: list[str] | None = None) -> int:
         default=15,
         help="test sentences NLTK scores for Kneser-Ney (a few tokens/s; default 15)",
     )
+    parser.add_argument(
+        "--kenlm-order", type=int, default=5, help="n of the Kneser-Ney model kit and KenLM score (default 5)"
+    )
+    parser.add_argument("--repeats", type=int, default=7, help="timed runs per contender in the KenLM part")
+    parser.add_argument(
+        "--peers", default="nltk,kenlm", help="comparisons to run: nltk, kenlm or both (default nltk,kenlm)"
+    )
     parser.add_argument("--data-dir", default=None, help="data directory (default $RNNLM_DATA or the cache)")
     parser.add_argument(
         "--json-out",
@@ -200,27 +302,38 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.worker:
-        print(json.dumps(worker(json.loads(args.worker))))
+        spec = json.loads(args.worker)
+        print(json.dumps(kenlm_worker(spec) if spec.get("impl") == "kenlm" else worker(spec)))
         return 0
-    for name in ("order", "max_test_sentences", "max_kn_test_sentences"):
+    for name in ("order", "max_test_sentences", "max_kn_test_sentences", "kenlm_order", "repeats"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
+    peers = {p.strip() for p in args.peers.split(",") if p.strip()}
+    if not peers or peers - {"nltk", "kenlm"}:
+        parser.error(f"--peers takes nltk, kenlm or nltk,kenlm; got {args.peers!r}")
     try:
         paths = _locate_ptb(args.data_dir)
     except FileNotFoundError as exc:
         print(f"bench/ngram.py: PTB is needed and was not found.\n{exc}", file=sys.stderr)
         return 2
-    try:
-        import nltk
-    except ImportError:
-        print("bench/ngram.py: NLTK is needed as the peer (pip install -e '.[dev]').", file=sys.stderr)
-        return 2
-    import numpy
+    nltk = None
+    if "nltk" in peers:
+        try:
+            import nltk
+        except ImportError:
+            print("bench/ngram.py: NLTK is needed as a peer (pip install -e '.[dev]').", file=sys.stderr)
+            return 2
+    if "kenlm" in peers:
+        try:
+            import kenlm  # noqa: F401
+        except ImportError:
+            print("bench/ngram.py: KenLM is needed as a peer (pip install -e '.[dev]').", file=sys.stderr)
+            return 2
 
     rows: list[dict] = []
     ratios: list[dict] = []
     t_all = time.perf_counter()
-    for smoothing, nltk_class in SMOOTHINGS:
+    for smoothing, nltk_class in SMOOTHINGS if nltk is not None else ():
         n_sub = args.max_kn_test_sentences if smoothing == "kneser-ney" else args.max_test_sentences
         pair = {}
         for impl in ("kit", "nltk"):
@@ -255,10 +368,105 @@ def main(argv: list[str] | None = None) -> int:
             }
         )
 
+    if nltk is not None:
+        _print_nltk(args, nltk.__version__, rows, ratios)
+    kenlm_result = None
+    if "kenlm" in peers:
+        elapsed = time.perf_counter() - t_all
+        what = f"kit and KenLM, {args.kenlm_order}-gram kneser-ney"
+        print(f"[{elapsed:6.1f} s] {what} ...", file=sys.stderr, flush=True)
+        spec = {
+            "impl": "kenlm",
+            "smoothing": "kneser-ney",
+            "order": args.kenlm_order,
+            "repeats": args.repeats,
+            "train": str(paths["train"]),
+            "test": str(paths["test"]),
+        }
+        kenlm_result = _run_worker(spec)
+        tps, ppl = kenlm_result["tokens_per_second"], kenlm_result["perplexity"]
+        kenlm_result["ratios"] = {
+            "kit_over_kenlm_score": tps["kit"] / tps["KenLM score"],
+            "kit_over_kenlm_score_cpu": kenlm_result["cpu_seconds"]["KenLM score"]
+            / kenlm_result["cpu_seconds"]["kit"],
+            "kit_over_kenlm_full_scores": tps["kit"] / tps["KenLM full_scores"],
+            "kit_arpa_over_kenlm_score": tps["kit (ARPA)"] / tps["KenLM score"],
+            "perplexity_kit_over_kenlm": ppl["kit"] / ppl["KenLM score"],
+        }
+        _print_kenlm(kenlm_result)
+    total = time.perf_counter() - t_all
+    result = {
+        "benchmark": "ngram",
+        "corpus": "ptb",
+        "order": args.order,
+        "max_test_sentences": args.max_test_sentences,
+        "max_kn_test_sentences": args.max_kn_test_sentences,
+        "rows": rows,
+        "ratios": ratios,
+        "kenlm": kenlm_result,
+        "seconds": total,
+        "environment": {
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+            "nltk": None if nltk is None else nltk.__version__,
+            "kenlm": None if kenlm_result is None else kenlm_result["kenlm_version"],
+            "machine": platform.machine(),
+            "system": platform.system(),
+            "cpus": os.cpu_count(),
+        },
+        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    out = Path(args.json_out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {out} ({total:.0f} s)")
+    return 0
+
+
+def _print_kenlm(r: dict) -> None:
+    """The kit-vs-KenLM table: tokens/s, perplexity and ratio per contender."""
+    print()
+    n = r["order"]
+    print(
+        f"PTB {n}-gram modified Kneser-Ney, scoring the whole test set ({r['test_tokens']:,} tokens, "
+        f"{r['test_sentences']:,} sentences): kit vs KenLM {r['kenlm_version']} (Python module), same run"
+    )
+    print(
+        f"kit fit {r['kit_build_seconds']:.2f} s; to_arpa {r['arpa_write_seconds']:.2f} s "
+        f"({sum(r['arpa_ngrams']):,} n-grams, {r['arpa_bytes'] / 2**20:.0f} MiB); load: KenLM "
+        f"{r['kenlm_load_seconds']:.2f} s, kit from_arpa {r['kit_arpa_load_seconds']:.2f} s"
+    )
+    head = (
+        f"{'contender':<18} {'tokens/s':>12} {'kit / this':>10} {'tokens/CPU s':>13} {'kit / this':>10} "
+        f"{'perplexity':>12}"
+    )
+    print(head)
+    print("-" * len(head))
+    kit, kit_cpu = r["tokens_per_second"]["kit"], r["tokens_per_cpu_second"]["kit"]
+    for name, tps in r["tokens_per_second"].items():
+        cpu = r["tokens_per_cpu_second"][name]
+        print(
+            f"{name:<18} {tps:>12,.0f} {kit / tps:>9.2f}x {cpu:>13,.0f} {kit_cpu / cpu:>9.2f}x "
+            f"{r['perplexity'][name]:>12.4f}"
+        )
+    print(
+        f"kit / KenLM score = {r['ratios']['kit_over_kenlm_score']:.2f} wall clock, "
+        f"{r['ratios']['kit_over_kenlm_score_cpu']:.2f} CPU time (speed of the kit's score() over "
+        "KenLM's sentence-by-sentence score(), best of the repeats; above 1: the kit is faster)"
+    )
+    rel = abs(r["perplexity"]["kit"] / r["perplexity"]["KenLM score"] - 1)
+    print(
+        f"perplexity kit vs KenLM: relative difference {rel:.1e}; max |log p kit - log p KenLM| per token "
+        f"{r['max_abs_logprob_diff_kit_kenlm']:.1e} (KenLM keeps float32)"
+    )
+
+
+def _print_nltk(args: argparse.Namespace, nltk_version: str, rows: list[dict], ratios: list[dict]) -> None:
+    """The kit-vs-NLTK table."""
     print()
     kit0 = rows[0]
     print(
-        f"PTB {args.order}-gram: rnnlm.ngram (kit) vs nltk.lm {nltk.__version__}; "
+        f"PTB {args.order}-gram: rnnlm.ngram (kit) vs nltk.lm {nltk_version}; "
         f"train {kit0['train_tokens']:,} tokens, full test {kit0['full_test_tokens']:,} tokens"
     )
     head = (
@@ -290,31 +498,6 @@ def main(argv: list[str] | None = None) -> int:
         "(kit tokens/s on the full test set; NLTK's on its first N sentences; peak MiB = growth of "
         "peak RSS during the build; 'inf' = some token has probability zero)"
     )
-    total = time.perf_counter() - t_all
-    result = {
-        "benchmark": "ngram",
-        "corpus": "ptb",
-        "order": args.order,
-        "max_test_sentences": args.max_test_sentences,
-        "max_kn_test_sentences": args.max_kn_test_sentences,
-        "rows": rows,
-        "ratios": ratios,
-        "seconds": total,
-        "environment": {
-            "python": platform.python_version(),
-            "numpy": numpy.__version__,
-            "nltk": nltk.__version__,
-            "machine": platform.machine(),
-            "system": platform.system(),
-            "cpus": os.cpu_count(),
-        },
-        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    }
-    out = Path(args.json_out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {out} ({total:.0f} s)")
-    return 0
 
 
 if __name__ == "__main__":

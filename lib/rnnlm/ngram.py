@@ -62,18 +62,52 @@ is the word id), so keys never overflow whatever the order. Counting is ``np.uni
 ``np.searchsorted``; continuation counts and context totals are ``np.bincount``. No Python dicts
 hold n-grams. :meth:`NgramLM.report` gives the number of n-grams and bytes per order.
 
+*ARPA files.* :meth:`NgramLM.to_arpa` writes the backoff form of a model (``rnnlm ngram ... --arpa
+FILE`` too) and :meth:`NgramLM.from_arpa` reads one back into a model with the same scoring API
+(``smoothing == "arpa"``: ``P(w|h) = p(h w)`` if listed, else ``bow(h) P(w|h')``). A standard reader
+(KenLM, SRILM) computes from the file the kit's probability for every context. Names: the kit's
+``<eos>`` is ARPA's ``</s>``, ``<unk>`` is ``<unk>``; the kit's ``order - 1`` start symbols are the
+single ``<s>`` an ARPA reader puts before a sentence (the same probabilities: the kit models a
+sentence start as with one ``<s>``, see Kneser-Ney above; under MLE, add-k and interpolation the
+counts after several ``<s>`` are those after one), so KenLM's ``score(sentence, bos=True, eos=True)``
+scores the tokens :meth:`NgramLM.score` does. log10 values are written with 7 decimals (probabilities
+within about 2e-7, relative); a zero is written ``-99`` (KenLM rejects ``-inf`` backoff weights),
+which :meth:`~NgramLM.from_arpa` reads as zero and KenLM and SRILM as 1e-99. Per smoothing:
+
+- ``"kneser-ney"``: exact, the size of the count tables. Listed: the n-grams with ``a > 0``, with
+  ``P_m(w|h)``; ``bow(h) = gamma(h) / a(h .)``.
+- ``"mle"``: the n-grams seen in training with ``c(h w) / c(h .)``; every seen context has
+  ``bow = 0``, an unseen one backs off (the longest-seen-suffix rule). Exact for the kit's reader;
+  KenLM and SRILM give ``1e-99`` times the lower order where the kit gives 0 (perplexity ``inf``).
+- ``"add-k"``: exact, the size of the count tables. The highest order lists the seen n-grams with
+  ``(c + k) / (c(h .) + k V)`` and ``bow(h) = k V / (c(h .) + k V)``; every lower-order n-gram and
+  unigram gives ``1/V`` (an unseen context's add-k value), except those that start with ``<s>``
+  (sentence starts), which hold add-k of their own order.
+- ``"interpolated"``: exact, but large from order 3. The kit moves an unseen context's weight onto
+  the next lower MLE, which a backoff (a rescaled lower order) cannot express, so under every seen
+  context ``g`` each word seen after the last word of ``g`` gets its own line (with the kit's value
+  for a context whose longest seen suffix is ``g``); ``bow = lambda_0 + lambda_1`` for one-word
+  contexts, 1 above; a word never seen as a context (``<eos>``, an absent ``<unk>``) lists every
+  word. Order 2 is about the size of the counts, but order 3 on PTB would need 136 million n-grams:
+  :meth:`~NgramLM.to_arpa` raises ``ValueError`` beyond ``max_ngrams`` (default 5 million).
+
 Shapes in docstrings: V vocabulary size, N number of scored tokens.
 """
 
 from __future__ import annotations
 
 import argparse
+import array
+import gc
 import itertools
 import json
 import math
 import numbers
+import re
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -84,6 +118,13 @@ from rnnlm.data import BOS, EOS, UNK  # the kit's special tokens: "<s>", "<eos>"
 SMOOTHINGS = ("mle", "add-k", "laplace", "interpolated", "kneser-ney")
 
 _FALLBACK_DISCOUNTS = (0.5, 1.0, 1.5)
+
+#: ARPA spellings of the sentence markers and the unknown word (the kit's ``<s>``, ``<eos>``, ``<unk>``)
+ARPA_BOS, ARPA_EOS, ARPA_UNK = "<s>", "</s>", "<unk>"
+#: log10 of zero in an ARPA file (SRILM's spelling; KenLM rejects ``-inf`` backoff weights)
+ARPA_ZERO = -99.0
+#: :meth:`NgramLM.to_arpa` refuses to write more n-grams than this unless told otherwise
+ARPA_MAX_NGRAMS = 5_000_000
 
 
 class NotFittedError(RuntimeError):
@@ -186,11 +227,11 @@ def _check_rng(rng: object) -> np.random.Generator:
     raise TypeError(f"rng must be a numpy.random.Generator, an int seed or None, got {type(rng).__name__}")
 
 
-def _gather(values: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    """``values[idx]`` where ``idx >= 0``, else 0 (idx -1 marks 'not stored')."""
+def _gather(values: np.ndarray, idx: np.ndarray, default: float = 0) -> np.ndarray:
+    """``values[idx]`` where ``idx >= 0``, else ``default`` (idx -1 marks 'not stored')."""
     if values.size == 0:
-        return np.zeros(idx.shape, dtype=values.dtype)
-    return np.where(idx >= 0, values[idx], 0)
+        return np.full(idx.shape, default, dtype=np.result_type(values.dtype, type(default)))
+    return np.where(idx >= 0, values[idx], default)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -298,6 +339,10 @@ class NgramLM:
         if not self._fitted:
             raise NotFittedError("this NgramLM is not fitted yet: call fit(sentences) first")
 
+    def _require_counts(self, what: str) -> None:
+        if self.smoothing == "arpa":
+            raise ValueError(f"{what} needs counts; this model was read from an ARPA file, which holds none")
+
     # -- vocabulary and encoding -----------------------------------------------------------------
 
     @property
@@ -361,6 +406,10 @@ class NgramLM:
 
     def fit(self, sentences: Iterable[Sequence[str]]) -> NgramLM:
         """Count the n-grams of ``sentences`` (a list of token lists) and set up the smoothing."""
+        if self.smoothing == "arpa":
+            raise ValueError(
+                "a model read from an ARPA file holds probabilities, not counts: it cannot be fitted"
+            )
         sents = _check_sentences(sentences)
         if not sents:
             raise ValueError("cannot fit an n-gram model on an empty corpus (no sentences)")
@@ -480,23 +529,107 @@ class NgramLM:
                 tot[double_bos[m - 1]] = 0.0  # unseen-context rule: P_m = P_{m-1}
                 self._ctx_adj.append(tot)
                 self._ctx_gamma.append(np.bincount(pre, weights=d, minlength=n_rows[m - 1]))
+        # the context tables for scoring end in one "not stored" element (0) that row -1 reads, so
+        # lookups need no masking; _ctx_adj and _ctx_gamma are views of them without it
+        self._kn_tot = [np.append(t, 0.0) for t in self._ctx_adj]
+        self._kn_gam = [np.append(g, 0.0) for g in self._ctx_gamma]
+        self._ctx_adj = [t[:-1] for t in self._kn_tot]
+        self._ctx_gamma = [g[:-1] for g in self._kn_gam]
 
     # -- lookups ---------------------------------------------------------------------------------
 
     def _lookup(self, m: int, base: np.ndarray, first: np.ndarray | int) -> np.ndarray:
         """Row of the order-m n-gram (first word, then the (m-1)-gram at row ``base``); -1 if absent."""
-        table = self._keys[m]
         out = np.full(np.shape(base), -1, dtype=np.int64)
+        where, rows = self._find(m, base, first)
+        out[where] = rows
+        return out
+
+    def _find(self, m: int, base: np.ndarray, first: np.ndarray | int) -> tuple[np.ndarray, np.ndarray]:
+        """The order-m n-grams (first word, then the (m-1)-gram at row ``base``, both (L,)) that are stored.
+
+        Returns ``(where, rows)``: the positions in ``base`` found, and their rows, in increasing row
+        order (so that reading per-row tables at ``rows`` walks them forward: few cache misses).
+        """
+        table = self._keys[m]
         if table.size == 0:
-            return out
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
         ok = np.flatnonzero(base >= 0)
-        key = base[ok] * self._R + (first[ok] if np.ndim(first) else first)
-        order = np.argsort(key)  # sorted needles make searchsorted about twice as fast
-        key = key[order]
+        if ok.size == np.size(base):
+            key = base * self._R + first
+        else:
+            key = base[ok] * self._R + (first[ok] if np.ndim(first) else first)
+        # sorted needles make searchsorted about twice as fast; when the key and its position fit
+        # in 63 bits together, one sort of (key, position) is three times faster than an argsort
+        bits = max(int(key.size - 1).bit_length(), 1)
+        if (int(self._keys[m - 1].size if m > 2 else self._R) * self._R) >> (63 - bits) == 0:
+            packed = np.sort((key << bits) | np.arange(key.size))
+            order, key = packed & ((1 << bits) - 1), packed >> bits
+        else:
+            order = np.argsort(key)
+            key = key[order]
         pos = np.minimum(np.searchsorted(table, key), table.size - 1)
         hit = table[pos] == key
-        out[ok[order[hit]]] = pos[hit]
-        return out
+        where = order[hit] if ok.size == np.size(base) else ok[order[hit]]
+        return where, pos[hit]
+
+    def _stream_probs(self, stream: np.ndarray, pred: np.ndarray, keep: np.ndarray) -> np.ndarray:
+        """P of every predicted token (N,), Kneser-Ney and ARPA models: :meth:`_probs` fused with lookups.
+
+        The same arithmetic as :meth:`_probs` (bit for bit), but every per-row table is read in row
+        order right after the lookup that finds the rows, instead of later in token order: the
+        tables of a large model do not fit in the CPU caches, and reading them forward saves
+        about a fifth of the scoring time. The context tables end in one "not stored" element
+        (Kneser-Ney: 0, 0; ARPA: bow 1), read by rows that were not found.
+        """
+        n, V = self.order, len(self._vocab)
+        kn = self.smoothing == "kneser-ney"
+        # per order m and row: the value as a context (KN: a(h .) and gamma(h); ARPA: bow(h))
+        ctx = list(zip(self._kn_tot, self._kn_gam, strict=True)) if kn else [(b,) for b in self._bw]
+
+        def entry(m: int, where: np.ndarray, rows: np.ndarray, size: int) -> np.ndarray:
+            """The value of each order-m n-gram as a prediction: max(a - D, 0) (KN) or p (NaN: unlisted)."""
+            if not kn:
+                ev = np.full(size, np.nan)
+                ev[where] = self._bp[m][rows]
+                return ev
+            a = np.zeros(size, dtype=np.int64)
+            a[where] = self._adj[m][rows]
+            return np.maximum(a - self._dtab[m][np.minimum(a, 3)], 0.0)
+
+        words = stream[pred]
+        p = entry(1, np.arange(pred.size), words, pred.size)
+        if kn:
+            p = (p + self._kn_gam[0][0] * np.full(pred.size, 1.0 / V)) / self._kn_tot[0][0]
+        if n == 1:
+            return p
+        K = keep.size
+        at_pred = np.searchsorted(keep, pred)  # index in keep of each predicted position
+        at_prev = at_pred - 1  # ... and of the position before it: the end of its context
+        cur = stream[keep]  # the row of the order-1 n-gram ending at each keep position
+        cval = [c[cur] for c in ctx[1]]  # its value(s) as a context
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for m in range(2, n + 1):
+                top = m == n
+                base = cur[at_pred] if top else cur
+                where, rows = self._find(m, base, stream[(pred if top else keep) - m + 1])
+                ev = entry(m, where, rows, base.size)
+                if not top:
+                    ev = ev[at_pred]
+                cv = [c[at_prev] for c in cval]  # the context: the (m-1)-gram one position earlier
+                if kn:  # (max(a - D, 0) + gamma p) / a(h .)
+                    p = np.where(cv[0] > 0, (ev + cv[1] * p) / cv[0], p)
+                else:  # listed ? p(h w) : bow(h) P(w | h')
+                    p = np.where(np.isnan(ev), cv[0] * p, ev)
+                if not top:
+                    cur = np.full(K, -1, dtype=np.int64)
+                    cur[where] = rows
+                    cval = []
+                    for table in ctx[m]:
+                        c = np.full(K, table[-1])
+                        c[where] = table[rows]
+                        cval.append(c)
+        return p
 
     def _rows_for_stream(self, stream: np.ndarray, pred: np.ndarray, keep: np.ndarray):
         """Per order m, the row of the m-gram ending at each predicted token and of its context."""
@@ -559,10 +692,24 @@ class NgramLM:
 
     # -- probabilities ---------------------------------------------------------------------------
 
-    def _probs(self, entries: list[np.ndarray], ctxs: list[np.ndarray], components: bool = False):
-        """P(w | h) for rows given per order; (N,) — or (N, order+1) per-order MLEs if ``components``."""
-        n, V, sm = self.order, len(self._vocab), self.smoothing
+    def _probs(
+        self,
+        entries: list[np.ndarray],
+        ctxs: list[np.ndarray],
+        components: bool = False,
+        upto: int | None = None,
+    ):
+        """P(w | h) for rows given per order; (N,) — or (N, order+1) per-order MLEs if ``components``.
+
+        ``upto`` (default ``order``) evaluates the model as if its order were ``upto``: the value the
+        model uses when every context longer than ``upto - 1`` words is unseen (interpolation then
+        puts the weights of the higher orders on the order-``upto`` MLE); add-k gives its formula with
+        order-``upto`` counts. :meth:`to_arpa` writes these lower-order values.
+        """
+        n, V, sm = self.order if upto is None else upto, len(self._vocab), self.smoothing
         N = entries[1].size
+        if sm == "arpa":
+            return self._backoff_probs(entries, ctxs, n)
         if sm == "add-k":
             c = _gather(self._count[n], entries[n]).astype(np.float64)
             tot = _gather(self._ctx_count[n - 1], ctxs[n - 1]).astype(np.float64)
@@ -572,12 +719,11 @@ class NgramLM:
         with np.errstate(divide="ignore", invalid="ignore"):
             for m in range(1, n + 1):
                 h, e = ctxs[m - 1], entries[m]
-                if sm == "kneser-ney":
-                    tot = _gather(self._ctx_adj[m - 1], h)
+                if sm == "kneser-ney":  # (max(a - D, 0) + gamma p) / a(h .), as in the module docstring
+                    tot = self._kn_tot[m - 1][h]  # row -1 reads the last element, 0
                     a = _gather(self._adj[m], e)
-                    d = self._dtab[m][np.minimum(a, 3)]
-                    gam = _gather(self._ctx_gamma[m - 1], h)
-                    p = np.where(tot > 0, (np.maximum(a - d, 0.0) + gam * p) / tot, p)
+                    num = np.maximum(a - self._dtab[m][np.minimum(a, 3)], 0.0)
+                    p = np.where(tot > 0, (num + self._kn_gam[m - 1][h] * p) / tot, p)
                 else:
                     tot = _gather(self._ctx_count[m - 1], h)
                     c = _gather(self._count[m], e)
@@ -585,7 +731,25 @@ class NgramLM:
                     comps.append(p)
         if sm == "interpolated":
             stacked = np.stack(comps, axis=1)
-            return stacked if components else stacked @ self.lambdas
+            if components:
+                return stacked
+            lam = self.lambdas
+            if n < self.order:  # unseen higher-order contexts: their weights go to the order-n MLE
+                lam = np.concatenate([lam[:n], [lam[n:].sum()]])
+            return stacked @ lam
+        return p
+
+    def _backoff_probs(self, entries: list[np.ndarray], ctxs: list[np.ndarray], n: int) -> np.ndarray:
+        """Backoff probabilities of a model read from an ARPA file, (N,).
+
+        ``P(w | h) = p(h w)`` if the n-gram ``h w`` is listed, else ``bow(h) P(w | h')`` with ``h'``
+        the context without its oldest word and ``bow(h) = 1`` for an unlisted context.
+        """
+        p = self._bp[1][entries[1]]
+        for m in range(2, n + 1):
+            listed = _gather(self._bp[m], entries[m], np.nan)  # NaN: not listed
+            bow = _gather(self._bw[m - 1], ctxs[m - 1], 1.0)
+            p = np.where(np.isnan(listed), bow * p, listed)
         return p
 
     def prob(self, word: str, context: Sequence[str] | None = ()) -> float:
@@ -623,7 +787,10 @@ class NgramLM:
         if not sents:
             return np.zeros(0)
         stream, pred, keep = self._encode(sents)
-        p = self._probs(*self._rows_for_stream(stream, pred, keep))
+        if self.smoothing in ("kneser-ney", "arpa"):
+            p = self._stream_probs(stream, pred, keep)
+        else:
+            p = self._probs(*self._rows_for_stream(stream, pred, keep))
         with np.errstate(divide="ignore"):
             lp = np.log(p)
         return lp / b if b != 1.0 else lp
@@ -722,6 +889,7 @@ class NgramLM:
     def count(self, ngram: Sequence[str]) -> int:
         """How often ``ngram`` (1 to order words; may start with ``<s>``) was predicted in training."""
         self._require_fit()
+        self._require_counts("count")
         if isinstance(ngram, (str, bytes)) or not isinstance(ngram, Sequence):
             raise TypeError(f"ngram must be a sequence of words, got {type(ngram).__name__} {ngram!r:.60}")
         if not 1 <= len(ngram) <= self.order:
@@ -747,6 +915,7 @@ class NgramLM:
     def most_common(self, n: int, top: int = 10) -> list[tuple[tuple[str, ...], int]]:
         """The ``top`` most frequent n-grams of order ``n`` with their counts, most frequent first."""
         self._require_fit()
+        self._require_counts("most_common")
         n = _check_order(n, what="n")
         if n > self.order:
             raise ValueError(f"n must be <= order = {self.order}, got {n}")
@@ -762,10 +931,16 @@ class NgramLM:
         """
         self._require_fit()
         rows = []
+        if self.smoothing == "arpa":  # listed n-grams; bytes of keys, probabilities, backoff weights
+            for m in range(1, self.order + 1):
+                listed = int(np.count_nonzero(~np.isnan(self._bp[m]))) - (1 if m == 1 else 0)  # not <s>
+                arrays = [a for a in (self._keys[m], self._bp[m], self._bw[m]) if a is not None]
+                rows.append({"order": m, "ngrams": listed, "bytes": int(sum(a.nbytes for a in arrays))})
+            return rows
         for m in range(1, self.order + 1):
             arrays = [self._count[m], self._keys[m]]
             if self.smoothing == "kneser-ney":
-                arrays += [self._adj[m], self._ctx_adj[m - 1], self._ctx_gamma[m - 1]]
+                arrays += [self._adj[m], self._kn_tot[m - 1], self._kn_gam[m - 1]]
             else:
                 arrays.append(self._ctx_count[m - 1])
             unique = {id(a): a for a in arrays if a is not None}  # adj and count may be one array
@@ -783,10 +958,587 @@ class NgramLM:
         """Bytes taken by all count arrays (the sum of :meth:`report`'s ``bytes``)."""
         return sum(r["bytes"] for r in self.report())
 
+    # -- ARPA files ------------------------------------------------------------------------------
+
+    def _arpa_names(self) -> np.ndarray:
+        """ARPA spelling of every id, (V + 1,) strings: the vocabulary, then ``<s>`` (id V)."""
+        names = []
+        for w in self._vocab:
+            if w == EOS:
+                names.append(ARPA_EOS)
+                continue
+            if w == ARPA_EOS:
+                raise ValueError(
+                    f"the vocabulary has a word spelled {ARPA_EOS!r}, the ARPA end-of-sentence marker "
+                    f"the kit writes for {EOS!r}: the two cannot be told apart in an ARPA file"
+                )
+            if not w or any(c.isspace() for c in w):
+                raise ValueError(f"an ARPA file cannot hold the word {w!r}: words are non-empty, no spaces")
+            names.append(w)
+        names.append(ARPA_BOS)
+        return np.array(names, dtype=np.dtypes.StringDType())
+
+    def _arpa_tables(self, max_ngrams: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Per order m (unigram first): ARPA text of each n-gram (L_m,), log10 P (L_m,), log10 bow (L_m,).
+
+        A NaN backoff weight means none is written (1, the n-gram is no context of a listed one).
+        """
+        n, R, V, bos, sm = self.order, self._R, len(self._vocab), self._bos, self.smoothing
+        names = self._arpa_names()
+        keys = self._keys
+        first: list[np.ndarray] = [np.zeros(0, np.int64), np.arange(R)]
+        first += [keys[m] % R for m in range(2, n + 1)]
+        suffix: list[np.ndarray] = [np.zeros(0, np.int64), np.zeros(0, np.int64)]
+        suffix += [keys[m] // R for m in range(2, n + 1)]
+        double_bos = [np.zeros(0, bool), np.zeros(R, bool)]
+        for m in range(2, n + 1):
+            double_bos.append((first[m] == bos) & (first[m - 1][suffix[m]] == bos))
+        # the words of every stored n-gram, built from the suffix: text_m = first word + text_{m-1}
+        texts = [np.zeros(0, dtype=names.dtype), names]
+        for m in range(2, n + 1):
+            texts.append(np.strings.add(np.strings.add(names[first[m]], " "), texts[m - 1][suffix[m]]))
+
+        if sm == "arpa":  # a model read from a file: write what it holds
+            out = []
+            for m in range(1, n + 1):
+                rows = np.flatnonzero(~np.isnan(self._bp[m]))
+                with np.errstate(divide="ignore"):
+                    lp = np.log10(self._bp[m][rows])
+                    bw = np.log10(self._bw[m][rows]) if m < n else np.full(rows.size, np.nan)
+                bw[bw == 0] = np.nan
+                out.append((texts[m][rows], lp, bw))
+            return out
+
+        # the first m-1 words of every stored m-gram, as a row of order m-1 (its context)
+        prefix = [np.zeros(0, np.int64), np.zeros(0, np.int64)]
+        if n >= 2:
+            prefix.append(first[2])
+        for m in range(3, n + 1):
+            prefix.append(self._lookup(m - 1, prefix[m - 1][suffix[m]], first[m]))
+
+        if sm == "interpolated":
+            return self._arpa_interpolated(max_ngrams, names, texts, first, suffix, double_bos)
+
+        out = []
+        total = 0
+        for m in range(1, n + 1):
+            if m == 1:
+                rows = np.arange(R)  # every word, and <s>
+                h = np.zeros(R, dtype=np.int64)
+            else:
+                cnt = self._adj[m] if sm == "kneser-ney" else self._count[m]
+                rows = np.flatnonzero((cnt > 0) & ~double_bos[m])
+                h = prefix[m][rows]
+            total += rows.size
+            if total > max_ngrams:
+                raise ValueError(f"the ARPA file would hold more than max_ngrams={max_ngrams:,} n-grams")
+            entries, ctxs = self._chains(m, h, rows=rows)
+            starts_bos = first[m][rows] == bos
+            if sm == "add-k" and m < n:
+                # below the highest order only sentence starts ("<s> ...") are full-context values;
+                # every other lower-order n-gram is a backoff target and gives the uniform 1/V
+                p = np.full(rows.size, 1.0 / V)
+                if starts_bos.any():
+                    sub = [e[starts_bos] if e.size else e for e in entries], [c[starts_bos] for c in ctxs]
+                    p[starts_bos] = self._probs(*sub, upto=m)
+            else:
+                p = self._probs(entries, ctxs, upto=m)
+            if m == 1:
+                p[bos] = 0.0  # <s> is never predicted (written as -99)
+            bw = np.full(rows.size, np.nan)
+            if m < n:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    if sm == "kneser-ney":
+                        tot = self._ctx_adj[m][rows]
+                        ok = tot > 0
+                        bw[ok] = self._ctx_gamma[m][rows][ok] / tot[ok]
+                    elif sm == "mle":
+                        bw[self._ctx_count[m][rows] > 0] = 0.0  # a seen context never backs off
+                    else:  # add-k
+                        c = self._ctx_count[m][rows].astype(np.float64)
+                        ok = (c > 0) & ((m == n - 1) | starts_bos)
+                        bw[ok] = self.k * V / (c[ok] + self.k * V)
+            with np.errstate(divide="ignore"):
+                out.append((texts[m][rows], np.log10(p), np.log10(bw)))
+        return out
+
+    def _arpa_interpolated(
+        self,
+        max_ngrams: int,
+        names: np.ndarray,
+        texts: list[np.ndarray],
+        first: list[np.ndarray],
+        suffix: list[np.ndarray],
+        double_bos: list[np.ndarray],
+    ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """The exact backoff form of Jelinek-Mercer interpolation (see :meth:`to_arpa`)."""
+        n, R, V, bos = self.order, self._R, len(self._vocab), self._bos
+        lam = self.lambdas
+        low = float(lam[0] + lam[1])  # weight of (uniform + unigram) once every higher MLE is zero
+        # bigram successors of every word, as CSR: succ_w[succ_ptr[x]:succ_ptr[x+1]]
+        live2 = self._count[2] > 0 if n >= 2 else np.zeros(0, bool)
+        succ_x = first[2][live2] if n >= 2 else np.zeros(0, np.int64)
+        succ_w = suffix[2][live2] if n >= 2 else np.zeros(0, np.int64)
+        o = np.argsort(succ_x, kind="stable")
+        succ_x, succ_w = succ_x[o], succ_w[o]
+        n_succ = np.bincount(succ_x, minlength=R)
+        succ_ptr = np.concatenate([[0], np.cumsum(n_succ)])
+        last = [np.zeros(0, np.int64), np.arange(R)]
+        for m in range(2, n + 1):
+            last.append(last[m - 1][suffix[m]])
+        unseen = np.flatnonzero(self._ctx_count[1][:V] == 0) if n >= 2 else np.zeros(0, np.int64)
+        # contexts g of order m-1 seen in training: (g w) for every bigram successor w of g's last word
+        ctx_rows = [np.zeros(0, np.int64), np.zeros(0, np.int64)]
+        for m in range(2, n + 1):
+            ctx_rows.append(np.flatnonzero((self._ctx_count[m - 1] > 0) & ~double_bos[m - 1]))
+        sizes = [R] + [int(n_succ[last[m - 1][ctx_rows[m]]].sum()) for m in range(2, n + 1)]
+        if n >= 2:
+            sizes[1] += unseen.size * V
+        if sum(sizes) > max_ngrams:
+            raise ValueError(
+                f"'interpolated' (Jelinek-Mercer) smoothing of order {n} has no compact backoff form: the "
+                "kit gives an unseen context's weight to the next lower order's MLE, so an exact ARPA file "
+                "lists, under every seen context, every word seen after its last word: "
+                f"{sum(sizes):,} n-grams here (per order {', '.join(f'{s:,}' for s in sizes)}), more than "
+                f"max_ngrams={max_ngrams:,}. Write a 'kneser-ney', 'add-k' or 'mle' model, an interpolated "
+                "model of order <= 2, or raise max_ngrams"
+            )
+        out = []
+        rows = np.arange(R)
+        entries, ctxs = self._chains(1, np.zeros(R, np.int64), rows=rows)
+        if n == 1:
+            p = self._probs(entries, ctxs)
+        else:
+            comps = self._probs(entries, ctxs, components=True, upto=1)  # (R, 2)
+            p = comps @ lam[:2] / low if low > 0 else np.full(R, 1.0 / V)
+        p[bos] = 0.0
+        bw = np.full(R, np.nan)
+        if n >= 2:
+            bw[self._ctx_count[1] > 0] = low
+        with np.errstate(divide="ignore"):
+            out.append((texts[1], np.log10(p), np.log10(bw)))
+        for m in range(2, n + 1):
+            g = ctx_rows[m]
+            cnt = n_succ[last[m - 1][g]]
+            h = np.repeat(g, cnt)
+            start = np.repeat(succ_ptr[last[m - 1][g]] - np.cumsum(cnt) + cnt, cnt)
+            w = succ_w[start + np.arange(h.size)]
+            if m == 2 and unseen.size:  # a never-seen context word (<eos>, an absent <unk>): every word
+                h = np.concatenate([h, np.repeat(unseen, V)])
+                w = np.concatenate([w, np.tile(np.arange(V), unseen.size)])
+            entries, ctxs = self._chains(m, h, w=w)
+            p = self._probs(entries, ctxs, upto=m)
+            text = np.strings.add(np.strings.add(texts[m - 1][h], " "), names[w])
+            with np.errstate(divide="ignore"):
+                out.append((text, np.log10(p), np.full(h.size, np.nan)))
+        return out
+
+    def _chains(
+        self, m: int, h: np.ndarray, *, w: np.ndarray | None = None, rows: np.ndarray | None = None
+    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Rows per order (as :meth:`_rows_for_stream`) of order-m n-grams ``(h, w)``, L of them.
+
+        ``h`` (L,) is the context's row at order m-1 (ignored for m = 1). Give either the predicted
+        words ``w`` (L,) or, for stored n-grams, their ``rows`` (L,) at order m (no lookups needed).
+        """
+        R = self._R
+        L = h.size
+        ctxs: list[np.ndarray] = [np.zeros(L, dtype=np.int64)] * m
+        if m >= 2:
+            ctxs[m - 1] = h
+        for j in range(m - 1, 1, -1):
+            ctxs[j - 1] = self._keys[j][ctxs[j]] // R
+        entries: list[np.ndarray] = [np.zeros(0, np.int64)] * (m + 1)
+        if rows is not None:
+            entries[m] = rows
+            for j in range(m, 1, -1):
+                entries[j - 1] = self._keys[j][entries[j]] // R
+        else:
+            assert w is not None
+            entries[1] = w
+            for j in range(2, m + 1):
+                firstw = ctxs[j - 1] if j == 2 else self._keys[j - 1][ctxs[j - 1]] % R
+                entries[j] = self._lookup(j, entries[j - 1], firstw)
+        return entries, ctxs
+
+    def to_arpa(self, path: str | Path, *, max_ngrams: int = ARPA_MAX_NGRAMS) -> list[int]:
+        """Write the model as an ARPA backoff file; returns the number of n-grams written per order.
+
+        A standard reader (KenLM, SRILM) computes from the file the model's probabilities, to the
+        7 decimals of the log10 values written, for every context: the kit's ``<eos>`` is written
+        ``</s>``, its ``<s>`` padding a single ``<s>`` (so ``score(sentence, bos=True, eos=True)``
+        of KenLM scores the tokens :meth:`score` does), unseen words go to ``<unk>``. See the module
+        docstring ("ARPA files") for how each smoothing maps. A probability or backoff weight of
+        zero is written ``-99`` (KenLM rejects ``-inf`` backoff weights; :meth:`from_arpa` reads
+        ``-99`` back as zero, KenLM and SRILM as 1e-99).
+
+        Raises ``ValueError`` when the file would list more than ``max_ngrams`` n-grams (only an
+        interpolated model of order >= 3 comes near that: its exact backoff form is large) or when a
+        word cannot be written (spaces, or a word spelled ``</s>``). The file is written atomically.
+        """
+        self._require_fit()
+        if isinstance(max_ngrams, bool) or not isinstance(max_ngrams, numbers.Integral) or max_ngrams < 1:
+            raise ValueError(f"max_ngrams must be an int >= 1, got {max_ngrams!r}")
+        path = Path(path)
+        tables = self._arpa_tables(int(max_ngrams))
+        counts = [int(t[0].size) for t in tables]
+        what = self.smoothing + (f" k={self.k:g}" if self.k is not None else "")
+        if self.lambdas is not None:
+            what += " lambdas=" + ",".join(f"{x:.6g}" for x in self.lambdas)
+        tmp = path.with_name(f".{path.name}.tmp")
+        try:
+            with tmp.open("w", encoding="utf-8", newline="\n") as fh:
+                fh.write(f"# {self.order}-gram {what}, written by rnnlm.ngram (kit {EOS} is {ARPA_EOS})\n")
+                fh.write("\n\\data\\\n")
+                for m, c in enumerate(counts, start=1):
+                    fh.write(f"ngram {m}={c}\n")
+                for m, (text, lp, bw) in enumerate(tables, start=1):
+                    fh.write(f"\n\\{m}-grams:\n")
+                    lp = np.where(lp < ARPA_ZERO, ARPA_ZERO, lp) + 0.0  # -inf -> -99, and no "-0.0"
+                    bw = np.where(bw < ARPA_ZERO, ARPA_ZERO, bw) + 0.0
+                    chunk = 1 << 16
+                    for i in range(0, text.size, chunk):
+                        t, a, b = text[i : i + chunk].tolist(), lp[i : i + chunk].tolist(), bw[i : i + chunk]
+                        if np.isnan(b).all():
+                            fh.write("".join([f"{x:.7f}\t{s}\n" for x, s in zip(a, t, strict=True)]))
+                        else:
+                            fh.write(
+                                "".join(
+                                    [
+                                        f"{x:.7f}\t{s}\n" if y != y else f"{x:.7f}\t{s}\t{y:.7f}\n"
+                                        for x, s, y in zip(a, t, b.tolist(), strict=True)
+                                    ]
+                                )
+                            )
+                fh.write("\n\\end\\\n")
+            tmp.replace(path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return counts
+
+    @classmethod
+    def from_arpa(cls, path: str | Path) -> NgramLM:
+        """Read an ARPA backoff file into a model with the kit's scoring API.
+
+        The result has ``smoothing == "arpa"`` and answers :meth:`prob`, :meth:`logprob`,
+        :meth:`distribution`, :meth:`score`, :meth:`perplexity`, :meth:`cross_entropy`,
+        :meth:`generate`, :meth:`report` and :meth:`to_arpa` with the standard backoff rule
+        (``P(w|h) = p(h w)`` if listed, else ``bow(h) P(w|h')``), using the kit's conventions:
+        ``</s>`` is read as ``<eos>``, ``<s>`` as the start padding, words outside the file's
+        vocabulary as ``<unk>`` (with probability zero if the file has no ``<unk>``), and log10
+        values of ``-99`` or below as zero. It holds no counts (:meth:`count` and :meth:`fit` raise).
+
+        Raises ``ValueError`` naming the file and line for a malformed file (no ``\\data\\``, header
+        counts that disagree with a section, a missing ``\\end\\``, a non-numeric or positive log
+        probability, an n-gram with the wrong number of words for its section, a word missing from
+        the 1-grams, a duplicate n-gram) and for a file without ``<s>`` or ``</s>``.
+        """
+        path = Path(path)
+        sections = _read_arpa(path)
+        order = len(sections)
+        model = cls.__new__(cls)
+        model.order, model.smoothing, model.k, model.lambdas = order, "arpa", None, None
+        model._fixed_discounts, model.discounts = None, None
+        model.n_train_tokens = None
+        model._build_from_arpa(path, sections)
+        model._fitted = True
+        return model
+
+    def _build_from_arpa(self, path: Path, sections: list[_ArpaSection]) -> None:
+        """Set the vocabulary and the backoff tables from the parsed sections of ``path``."""
+        uni = sections[0]
+        words = uni.words
+        kit = [EOS if w == ARPA_EOS else w for w in words if w != ARPA_BOS]
+        if UNK not in uni.index:
+            kit.append(UNK)
+        self._vocab = sorted(kit)
+        self._index = {w: i for i, w in enumerate(self._vocab)}
+        V = len(self._vocab)
+        self._unk, self._eos, self._bos, self._R = self._index[UNK], self._index[EOS], V, V + 1
+        R, n = self._R, self.order
+        # position in the 1-grams section -> kit id (<s> has id V)
+        to_id = np.array([V if w == ARPA_BOS else self._index[EOS if w == ARPA_EOS else w] for w in words])
+
+        grams = [np.zeros((0, 0), np.int64)]
+        grams += [to_id[np.array(s.ids, dtype=np.int64)].reshape(-1, m) for m, s in enumerate(sections, 1)]
+        probs = [np.zeros(0)] + [_arpa_factor(np.array(s.logp, dtype=np.float64)) for s in sections]
+        bows = [np.zeros(0)] + [_arpa_factor(np.array(s.bow, dtype=np.float64)) for s in sections]
+        # probabilities (NaN: not listed) and backoff weights per row, with a last "not stored"
+        # element that row -1 reads (NaN, 1): see _stream_probs
+        bp1, bw1 = np.full(R + 1, np.nan), np.ones(R + 1)
+        bp1[grams[1][:, 0]], bw1[grams[1][:, 0]] = probs[1], bows[1]
+        if UNK not in uni.index:
+            bp1[self._unk] = 0.0
+        self._keys = [None, None] + [np.zeros(0, np.int64)] * (n - 1)
+        self._bp = [np.zeros(0), bp1] + [np.zeros(0)] * (n - 1)
+        self._bw = [np.zeros(0), bw1] + [np.zeros(0)] * (n - 1)
+        m = 2
+        while m <= n:
+            g = grams[m]
+            row = g[:, m - 1]  # the row of each n-gram's suffix (all words but the first)
+            for j in range(2, m):
+                row = self._lookup(j, row, g[:, m - j])
+            missing = row < 0
+            if missing.any():
+                # a suffix the file does not list (m >= 3; words are checked): it is made present,
+                # as "not listed" (it backs off), and its order is built again. This is SRILM's
+                # reading of such a file; the kit's own files list every suffix.
+                new = np.unique(g[missing, 1:], axis=0)
+                grams[m - 1] = np.concatenate([grams[m - 1], new])
+                probs[m - 1] = np.concatenate([probs[m - 1], np.full(len(new), np.nan)])
+                bows[m - 1] = np.concatenate([bows[m - 1], np.ones(len(new))])
+                m -= 1
+                continue
+            key = row * R + g[:, 0]
+            o = np.argsort(key, kind="stable")
+            key = key[o]
+            dup = np.flatnonzero(key[1:] == key[:-1])
+            if dup.size:  # added suffixes are never duplicates: both are lines of the file
+                sec = sections[m - 1]
+                a, b = int(o[dup[0]]), int(o[dup[0] + 1])
+                text = " ".join(words[i] for i in sec.ids[b * m : (b + 1) * m])
+                raise ValueError(
+                    f"{path}: line {sec.lines[b]}: duplicate {m}-gram {text!r} (first on line {sec.lines[a]})"
+                )
+            self._keys[m] = key
+            self._bp[m] = np.append(probs[m][o], np.nan)
+            self._bw[m] = np.append(bows[m][o], 1.0)
+            m += 1
+
     def __repr__(self) -> str:
         extra = f", k={self.k}" if self.k is not None else ""
         state = f"V={len(self._vocab)}" if self._fitted else "not fitted"
         return f"NgramLM(order={self.order}, smoothing={self.smoothing!r}{extra}; {state})"
+
+
+# ----------------------------------------------------------------------------------------------
+# ARPA reading
+# ----------------------------------------------------------------------------------------------
+
+_ARPA_COUNT_LINE = re.compile(r"ngram\s+(\d+)\s*=\s*(\d+)")
+_ARPA_SECTION_LINE = re.compile(r"\\(\d+)-grams:")
+
+
+@dataclass
+class _ArpaSection:
+    """One ``\\m-grams:`` section as read: L entries, their line numbers, words as 1-gram positions."""
+
+    order: int
+    start: int  # line of the section header
+    logp: array.array = field(default_factory=lambda: array.array("d"))  # (L,) log10 P
+    bow: array.array = field(default_factory=lambda: array.array("d"))  # (L,) log10 bow, 0 if absent
+    lines: array.array = field(default_factory=lambda: array.array("q"))  # (L,)
+    ids: array.array = field(default_factory=lambda: array.array("q"))  # (L * order,) 1-gram positions
+    words: list[str] = field(default_factory=list)  # 1-grams only: the words in file order
+    index: dict[str, int] = field(default_factory=dict)  # 1-grams only: word -> position
+
+
+def _arpa_factor(log10: np.ndarray) -> np.ndarray:
+    """``10 ** log10``, with ``-99`` and below (the ARPA spelling of log 0) read as zero."""
+    x = np.asarray(log10, dtype=np.float64)
+    with np.errstate(over="ignore"):
+        return np.where(x <= ARPA_ZERO, 0.0, np.power(10.0, x))
+
+
+def _read_arpa(path: Path) -> list[_ArpaSection]:
+    """Parse and check the structure of an ARPA file; every error names the file and the line."""
+    enabled = gc.isenabled()
+    gc.disable()  # millions of short-lived lists: the cyclic collector would only slow parsing down
+    try:
+        return _read_arpa_sections(path)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _read_arpa_sections(path: Path) -> list[_ArpaSection]:
+    """:func:`_read_arpa`'s parser."""
+
+    def error(line: int, msg: str) -> ValueError:
+        return ValueError(f"{path}: line {line}: {msg}")
+
+    declared: list[tuple[int, int]] = []  # (count, line of "ngram m=count") per order
+    sections: list[_ArpaSection] = []
+    sec: _ArpaSection | None = None
+    state = "before"  # before \data\, "header", "body", "end"
+    ln = 0
+    index: dict[str, int] = {}  # 1-gram word -> position
+    batch: list[str] = []  # n-gram lines not parsed yet, and their line numbers
+    batch_ln: list[int] = []
+    try:
+        fh = path.open(encoding="utf-8")
+    except OSError as exc:
+        raise FileNotFoundError(f"cannot read the ARPA file {path}: {exc.strerror or exc}") from None
+    with fh:
+        try:
+            for ln, raw in enumerate(fh, start=1):
+                line = raw.strip()
+                if state == "body" and line and line[0] != "\\":  # an n-gram line: the hot path
+                    batch.append(line)
+                    batch_ln.append(ln)
+                    if len(batch) >= 1 << 16:
+                        _parse_arpa_lines(path, sec, batch, batch_ln, index)
+                        batch, batch_ln = [], []
+                    continue
+                if not line:
+                    continue
+                if state == "before":
+                    if line == "\\data\\":
+                        state = "header"
+                    continue
+                if state == "header":
+                    mt = _ARPA_COUNT_LINE.fullmatch(line)
+                    if mt:
+                        if int(mt[1]) != len(declared) + 1:
+                            raise error(ln, f"expected 'ngram {len(declared) + 1}=COUNT', got {line!r:.60}")
+                        declared.append((int(mt[2]), ln))
+                        continue
+                    if line[0] != "\\":
+                        raise error(ln, f"expected 'ngram N=COUNT' in the \\data\\ header, got {line!r:.60}")
+                    if not declared:
+                        raise error(ln, "the \\data\\ header declares no n-grams (no 'ngram 1=COUNT' line)")
+                    state = "body"
+                # a section marker: first close the section that ends here
+                if sec is not None:
+                    _parse_arpa_lines(path, sec, batch, batch_ln, index)
+                    batch, batch_ln = [], []
+                    _close_arpa_section(path, sec, declared, ln)
+                if line == "\\end\\":
+                    if len(sections) < len(declared):
+                        raise error(
+                            ln,
+                            f"\\end\\ comes before the \\{len(sections) + 1}-grams section that the header "
+                            f"declares (line {declared[len(sections)][1]})",
+                        )
+                    state = "end"
+                    break
+                mt = _ARPA_SECTION_LINE.fullmatch(line)
+                want = len(sections) + 1
+                if not mt or int(mt[1]) != want or want > len(declared):
+                    expect = f"\\{want}-grams:" if want <= len(declared) else "\\end\\"
+                    raise error(ln, f"expected {expect}, got {line!r:.60}")
+                sec = _ArpaSection(order=want, start=ln)
+                if want == 1:
+                    sec.index = index
+                sections.append(sec)
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"{path}: line {ln + 1}: not UTF-8 text ({exc.reason})") from None
+    if state == "before":
+        raise ValueError(f"{path}: line {ln}: no \\data\\ line up to the end of the file: not an ARPA file")
+    if state != "end":
+        inside = f" (inside the \\{sec.order}-grams section of line {sec.start})" if sec is not None else ""
+        raise ValueError(f"{path}: line {ln}: the file ends without \\end\\{inside}")
+    return sections
+
+
+def _parse_arpa_lines(
+    path: Path, sec: _ArpaSection, lines: list[str], line_numbers: list[int], index: dict[str, int]
+) -> None:
+    """Add the n-gram lines (L of them, at ``line_numbers``) to ``sec``; errors name the line."""
+    if not lines:
+        return
+    m = sec.order
+    parts = [x.split() for x in lines]
+    fields = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
+    bad = np.flatnonzero((fields != m + 1) & (fields != m + 2))
+    if bad.size:
+        i = int(bad[0])
+        raise ValueError(
+            f"{path}: line {line_numbers[i]}: a line of the \\{m}-grams section is a log10 probability, "
+            f"{m} word(s) and an optional backoff weight; this one has {fields[i]} fields: {lines[i]!r:.80}"
+        )
+    has_bow = fields == m + 2
+    try:
+        logp = np.array(list(map(float, [q[0] for q in parts])))
+        bow = np.zeros(len(parts))
+        if has_bow.any():
+            bow[has_bow] = list(map(float, [q[m + 1] for q in parts if len(q) == m + 2]))
+    except ValueError:
+        for i, q in enumerate(parts):
+            at = f"{path}: line {line_numbers[i]}"
+            if not _is_number(q[0]):
+                msg = f"{at}: the log10 probability {q[0]!r} is not a number: {lines[i]!r:.80}"
+                raise ValueError(msg) from None
+            if len(q) == m + 2 and not _is_number(q[m + 1]):
+                raise ValueError(
+                    f"{at}: the backoff weight {q[m + 1]!r} is not a number (a line of the \\{m}-grams "
+                    f"section is a log10 probability, {m} word(s) and an optional backoff weight; "
+                    f"is this a {m + 1}-gram?): {lines[i]!r:.80}"
+                ) from None
+        raise
+    bad = np.flatnonzero(~(logp <= 0.0))  # also NaN
+    if bad.size:
+        i = int(bad[0])
+        at = f"{path}: line {line_numbers[i]}"
+        raise ValueError(f"{at}: the log10 probability {parts[i][0]} is not <= 0: {lines[i]!r:.80}")
+    bad = np.flatnonzero(np.isnan(bow) | (bow == math.inf))
+    if bad.size:
+        i = int(bad[0])
+        at = f"{path}: line {line_numbers[i]}"
+        raise ValueError(f"{at}: the backoff weight {parts[i][-1]} is not finite: {lines[i]!r:.80}")
+    if m == 1:
+        done = len(sec.lines)  # entries of earlier batches
+        for i, q in enumerate(parts):
+            w = q[1]
+            if w in index:
+                j = index[w]
+                first = sec.lines[j] if j < done else line_numbers[j - done]
+                at = f"{path}: line {line_numbers[i]}"
+                raise ValueError(f"{at}: duplicate 1-gram {w!r} (first on line {first})")
+            index[w] = len(sec.words)
+            sec.words.append(w)
+    else:
+        words = itertools.chain.from_iterable([q[1 : m + 1] for q in parts])
+        sec.ids.extend(map(index.get, words, itertools.repeat(-1)))
+    sec.logp.extend(logp.tolist())
+    sec.bow.extend(bow.tolist())
+    sec.lines.extend(line_numbers)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _close_arpa_section(path: Path, sec: _ArpaSection, declared: list[tuple[int, int]], ln: int) -> None:
+    """Check a section that ends at line ``ln``: its count, its words, the sentence markers."""
+    want, at = declared[sec.order - 1]
+    got = len(sec.logp)
+    if got != want:
+        raise ValueError(
+            f"{path}: line {ln}: the \\{sec.order}-grams section (line {sec.start}) has {got:,} entries, "
+            f"but the \\data\\ header says ngram {sec.order}={want} (line {at})"
+        )
+    m = sec.order
+    if m == 1:
+        for sym in (ARPA_BOS, ARPA_EOS):
+            if sym not in sec.index:
+                raise ValueError(
+                    f"{path}: line {sec.start}: the \\1-grams section has no {sym!r}, a sentence marker "
+                    "every ARPA model needs"
+                )
+        if EOS in sec.index:
+            raise ValueError(
+                f"{path}: line {sec.lines[sec.index[EOS]]}: the word {EOS!r} is the kit's name for "
+                f"{ARPA_EOS!r}, which this file also has: the two cannot be told apart"
+            )
+        sec.ids = array.array("q", range(got))
+        return
+    ids = np.array(sec.ids, dtype=np.int64)
+    bad = np.flatnonzero(ids < 0)
+    if bad.size:
+        i = int(bad[0])
+        line = sec.lines[i // m]
+        with path.open(encoding="utf-8") as fh:
+            text = next(itertools.islice(fh, line - 1, None)).split()
+        raise ValueError(
+            f"{path}: line {line}: the word {text[1 + i % m]!r} of this {m}-gram is not in the \\1-grams "
+            "section"
+        )
 
 
 def _check_base(base: object) -> float:
@@ -818,6 +1570,12 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--k", type=float, default=None, help="k of add-k smoothing (default 1)")
     p.add_argument("--heldout", default=None, help="held-out file to tune the lambdas of 'interpolated'")
+    p.add_argument(
+        "--arpa",
+        default=None,
+        metavar="FILE",
+        help="also write the trained model as an ARPA backoff file (read by KenLM, SRILM, NgramLM.from_arpa)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     p.set_defaults(func=_cli_ngram)
 
@@ -839,6 +1597,7 @@ def _cli_ngram(args: argparse.Namespace) -> int:
     build_s = time.perf_counter() - t0
     if heldout is not None:
         model.tune_lambdas(heldout)
+    arpa_counts = model.to_arpa(args.arpa) if args.arpa else None
     t0 = time.perf_counter()
     lp = model.score(test)
     score_s = time.perf_counter() - t0
@@ -876,6 +1635,9 @@ def _cli_ngram(args: argparse.Namespace) -> int:
         print(f"{r['order']:>5} {r['ngrams']:>12,} {r['bytes'] / 2**20:>9.2f}")
     total_ng, total_b = sum(r["ngrams"] for r in rows), sum(r["bytes"] for r in rows)
     print(f"{'all':>5} {total_ng:>12,} {total_b / 2**20:>9.2f}")
+    if arpa_counts is not None:
+        per_order = ", ".join(f"{c:,}" for c in arpa_counts)
+        print(f"ARPA file {args.arpa}: {sum(arpa_counts):,} n-grams (per order {per_order})")
     print(f"build {build_s:.2f} s, score {score_s:.3f} s ({tps:,.0f} tokens/s), total {seconds:.2f} s")
     if args.json:
         out = {
@@ -900,6 +1662,9 @@ def _cli_ngram(args: argparse.Namespace) -> int:
             out["discounts"] = model.discounts.tolist()
         if model.lambdas is not None:
             out["lambdas"] = model.lambdas.tolist()
+        if arpa_counts is not None:
+            out["arpa"] = str(args.arpa)
+            out["arpa_ngrams_per_order"] = arpa_counts
         print(json.dumps(out))
     return 0
 
@@ -909,6 +1674,11 @@ __all__ = [
     "EOS",
     "SMOOTHINGS",
     "UNK",
+    "ARPA_BOS",
+    "ARPA_EOS",
+    "ARPA_MAX_NGRAMS",
+    "ARPA_UNK",
+    "ARPA_ZERO",
     "NgramLM",
     "NotFittedError",
     "modified_kn_discounts",
