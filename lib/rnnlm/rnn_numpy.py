@@ -28,6 +28,7 @@ state of the next, so the forward computation is exact while gradients stop at c
 from __future__ import annotations
 
 import math
+import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -761,6 +762,58 @@ class RNNLM:
 # --------------------------------------------------------------------------------------------------
 
 
+# The one norm-clipping formula of the kit. It works on NumPy arrays and on torch tensors alike (any
+# device; torch is never imported here), so the NumPy trainer (through clip_grad_norm, the exercise of
+# notebook 03) and the PyTorch trainer (through rnnlm.pathologies) clip with the same code.
+
+
+def _is_tensor(g: object) -> bool:
+    """Whether ``g`` is a torch tensor (without importing torch: no tensor exists before it is)."""
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(g, torch.Tensor)
+
+
+def _squared_norm(g: Any) -> float:
+    """Sum of the squared entries of one array or tensor, accumulated in float64 (float32 on MPS)."""
+    if _is_tensor(g):
+        torch = sys.modules["torch"]
+        dtype = torch.float32 if g.device.type == "mps" else torch.float64
+        return float(torch.sum(torch.square(g.detach().to(dtype))))
+    return float(np.sum(np.square(g, dtype=np.float64)))
+
+
+def _all_finite(g: Any) -> bool:
+    if _is_tensor(g):
+        return bool(sys.modules["torch"].isfinite(g.detach()).all())
+    return bool(np.isfinite(g).all())
+
+
+def _global_norm(where: str, grads: Mapping[Any, Any]) -> float:
+    """``||g|| = sqrt(sum of all squared entries of all arrays)``; ``grads`` maps names to NumPy arrays
+    or torch tensors. Raises ``ValueError`` naming the keys whose arrays hold NaN or inf."""
+    norm = math.sqrt(sum(_squared_norm(g) for g in grads.values()))
+    if not math.isfinite(norm):
+        bad = [k for k, g in grads.items() if not _all_finite(g)]
+        raise ValueError(f"{where}: gradient norm is {norm}; non-finite entries in {bad}")
+    return norm
+
+
+def _norm_clip_factor(where: str, grads: Mapping[Any, Any], max_norm: float) -> tuple[float, float]:
+    """``(||g||, factor)``: the global norm (:func:`_global_norm`) and the factor ``max_norm / ||g||``
+    when ``||g|| > max_norm``, else 1, that norm clipping multiplies every array by."""
+    max_norm = _positive_float(where, "max_norm", max_norm)
+    norm = _global_norm(where, grads)
+    return norm, (max_norm / norm if norm > max_norm else 1.0)
+
+
+def _clip_grad_norm(
+    where: str, grads: Mapping[Any, Any], max_norm: float
+) -> tuple[dict[Any, Any], float]:
+    """:func:`clip_grad_norm` for NumPy arrays or torch tensors: new arrays, and the norm before."""
+    norm, factor = _norm_clip_factor(where, grads, max_norm)
+    return {k: g * factor for k, g in grads.items()}, norm
+
+
 @exercise("nb03_clip_grad_norm")
 def clip_grad_norm(grads: Mapping[str, np.ndarray], max_norm: float) -> tuple[dict[str, np.ndarray], float]:
     """Global norm clipping: if ``||g|| = sqrt(sum of all squared entries of all arrays)`` exceeds
@@ -769,13 +822,7 @@ def clip_grad_norm(grads: Mapping[str, np.ndarray], max_norm: float) -> tuple[di
     Returns a new dict (the input is not modified) and the norm before clipping.
     Raises ``ValueError`` if a gradient holds NaN or inf.
     """
-    max_norm = _positive_float("clip_grad_norm", "max_norm", max_norm)
-    norm = math.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64))) for g in grads.values()))
-    if not math.isfinite(norm):
-        bad = [k for k, g in grads.items() if not np.isfinite(g).all()]
-        raise ValueError(f"clip_grad_norm: gradient norm is {norm}; non-finite entries in {bad}")
-    scale = max_norm / norm if norm > max_norm else 1.0
-    return {k: g * scale for k, g in grads.items()}, norm
+    return _clip_grad_norm("clip_grad_norm", grads, max_norm)
 
 
 class _SGD:
