@@ -2,7 +2,7 @@
 
 Usage::
 
-    python bench/rnn.py [--batch 20] [--seq-len 35] [--vocab 10000] [--hidden 200] [--embed 200]
+    python bench/rnn.py [--batch 32] [--seq-len 35] [--vocab 10000] [--hidden 200] [--embed 200]
                         [--repeats 7] [--threads N] [--no-cuda] [--json-out PATH]
 
 Every implementation computes the same thing on the same inputs and weights: the mean
@@ -16,6 +16,9 @@ cross-entropy of a B x T batch of random ids and the gradient of every parameter
   where bfloat16 is native and measured faster; compared with NumPy float32);
 
 on the CPU, and on CUDA when present (float32, timed with ``torch.cuda.synchronize``). The
+table ends with the training precisions side by side: tokens per second of ``torch nn.RNN`` in
+float32 and under bfloat16 autocast on each device, their ratio (both measured in this run), and
+the precision :func:`rnnlm.train.choose_precision` (``rnnlm train --amp auto``) picks there. The
 implementations take turns within each repetition (so a change in machine load hits them all
 alike); the table reports the median of ``--repeats`` timed runs after one warm-up, and each
 row's speed-up over NumPy at the same dtype measured in this run. Before timing, the script checks
@@ -100,9 +103,31 @@ def _runners(args: argparse.Namespace) -> list[tuple[str, str, str, Callable[[],
     return runners
 
 
+def _precision_summary(rows: list[dict], args: argparse.Namespace) -> list[dict]:
+    """Per device: float32 and bfloat16-autocast tokens/s of the fast path (this run), their ratio,
+    and what :func:`rnnlm.train.choose_precision` picks for a training run of this shape there."""
+    from rnnlm.train import choose_precision
+
+    fast = {(r["device"], r["dtype"]): r for r in rows if r["implementation"] == "torch nn.RNN"}
+    out = []
+    for dev in dict.fromkeys(r["device"] for r in rows if r["implementation"] == "torch nn.RNN"):
+        f32, bf16 = fast[(dev, "float32")], fast[(dev, AMP)]
+        choice = choose_precision(dev, "auto", shape=(args.batch * args.seq_len, args.hidden, args.vocab))
+        out.append({
+            "device": dev,
+            "float32_tokens_per_second": f32["tokens_per_second"],
+            "bf16_tokens_per_second": bf16["tokens_per_second"],
+            "bf16_over_float32": bf16["tokens_per_second"] / f32["tokens_per_second"],
+            "bf16_over_float32_fastest_runs": f32["min_s"] / bf16["min_s"],
+            "auto_picks": choice.name,
+            "auto_reason": choice.reason,
+        })
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--batch", type=int, default=20, help="B (default 20)")
+    parser.add_argument("--batch", type=int, default=32, help="B (default 32, as rnnlm train)")
     parser.add_argument("--seq-len", type=int, default=35, help="T (default 35)")
     parser.add_argument("--vocab", type=int, default=10000, help="V (default 10000)")
     parser.add_argument("--hidden", type=int, default=200, help="H (default 200)")
@@ -163,6 +188,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{r['implementation']:<16} {r['device']:<6} {r['dtype']:<8} {1e3 * r['median_s']:>10.1f} "
               f"{1e3 * r['min_s']:>8.1f} {r['tokens_per_second']:>10.0f} "
               f"{ratio:>8.2f}x")
+    precisions = _precision_summary(rows, args)
+    for p in precisions:
+        print(f"{p['device']}: torch nn.RNN float32 {p['float32_tokens_per_second']:.0f} tokens/s, "
+              f"bfloat16 autocast {p['bf16_tokens_per_second']:.0f} tokens/s: bfloat16 runs at "
+              f"{p['bf16_over_float32']:.2f}x the float32 speed ({p['bf16_over_float32_fastest_runs']:.2f}x "
+              f"between the fastest runs); rnnlm train --amp auto picks {p['auto_picks']} here "
+              f"({p['auto_reason']})")
     print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} "
           f"({os.cpu_count()} CPUs; a shared machine makes absolute times noisy, ratios less so)")
 
@@ -171,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         "shape": {"B": args.batch, "T": args.seq_len, "V": args.vocab, "D": args.embed, "H": args.hidden},
         "repeats": args.repeats,
         "rows": rows,
+        "precisions": precisions,
         "environment": {
             "python": platform.python_version(), "numpy": np.__version__, "torch": torch.__version__,
             "torch_threads": torch.get_num_threads(), "cpu_count": os.cpu_count(),

@@ -172,12 +172,49 @@ def test_plateau_decays_the_learning_rate_and_patience_stops_early(corpus, monke
     vocab, s = corpus
     # epoch 3 is a new best but gains under 1 %: it is kept, and the learning rate decays
     scripted_validation(monkeypatch, [50.0, 40.0, 39.9, 45.0, 39.0, 41.0, 42.0, 43.0, 1.0])
-    cfg = quick_config(epochs=9, lr=1e-3, lr_decay=0.5, decay_threshold=0.01, patience=3)
+    cfg = quick_config(epochs=9, lr=1e-3, lr_decay=0.5, decay_threshold=0.01, patience=3, min_lr_ratio=0.0)
     history = train(small_model(vocab), s["train"][:2000], s["valid"][:500], cfg)
     assert history.learning_rate == [1e-3, 1e-3, 1e-3, 5e-4, 2.5e-4, 2.5e-4, 1.25e-4, 6.25e-5]
     assert history.improved == [True, True, True, False, True, False, False, False]
     assert history.stop_reason == "early_stopping"
     assert history.best_epoch == 5 and history.best_valid_perplexity == 39.0
+
+
+def test_the_learning_rate_floor_ends_training(corpus, monkeypatch):
+    vocab, s = corpus
+    # every epoch after the first gains under 1 %: the rate halves each time, down to its floor
+    # lr / 4 (the last rate trained at), and the decay that would go below it ends the run
+    scripted_validation(monkeypatch, [50.0, 49.9, 49.8, 49.7, 49.6, 49.5])
+    cfg = quick_config(epochs=6, lr=1e-3, lr_decay=0.5, min_lr_ratio=0.25, patience=10)
+    history = train(small_model(vocab), s["train"][:2000], s["valid"][:500], cfg)
+    assert history.learning_rate == [1e-3, 1e-3, 5e-4, 2.5e-4]
+    assert history.stop_reason == "min_lr" and train_mod.STOPPED_BY["min_lr"] == "min-lr"
+    assert history.best_epoch == 4 and history.best_valid_perplexity == 49.7
+    # an absolute min_lr above the relative floor wins
+    scripted_validation(monkeypatch, [50.0, 49.9, 49.8, 49.7])
+    cfg = quick_config(epochs=4, lr=1e-3, lr_decay=0.5, min_lr=6e-4, min_lr_ratio=0.25, patience=10)
+    history = train(small_model(vocab), s["train"][:2000], s["valid"][:500], cfg)
+    assert history.learning_rate == [1e-3, 1e-3] and history.stop_reason == "min_lr"
+
+
+def test_a_real_run_decays_to_the_floor_and_stops(corpus):
+    vocab, s = corpus
+    # decay_threshold 1: no epoch gains "enough", so every epoch decays the rate
+    cfg = quick_config(epochs=10, lr=5e-3, lr_decay=0.5, decay_threshold=1.0, min_lr_ratio=0.25, patience=10)
+    model = small_model(vocab)
+    history = train(model, s["train"][:2000], s["valid"][:500], cfg)
+    assert history.learning_rate == pytest.approx([5e-3, 2.5e-3, 1.25e-3])
+    assert history.stop_reason == "min_lr" and len(history.records) == 3
+    final = evaluate(model, s["valid"][:500], batch_size=cfg.eval_batch_size, seq_len=cfg.seq_len)
+    assert final == pytest.approx(history.best_valid_perplexity, rel=1e-5)  # the best epoch's weights
+
+
+def test_the_floor_defaults_to_an_eighth_and_is_checked():
+    assert TrainConfig().min_lr_ratio == 1 / 8 and TrainConfig().min_lr == 0.0
+    for bad in (-0.1, 1.0, float("nan")):
+        with pytest.raises(ValueError, match="min_lr_ratio"):
+            TrainConfig(min_lr_ratio=bad)
+    assert TrainConfig(min_lr_ratio=0.0).min_lr_ratio == 0.0  # 0: no floor
 
 
 def test_early_stopping_on_a_real_plateau(corpus):
