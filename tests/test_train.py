@@ -314,6 +314,23 @@ def test_cli_json_last_line(tmp_path, capsys):
     assert any(line.startswith("stopped by epochs after 1 epoch(s)") for line in lines)
 
 
+def test_cli_trains_a_class_softmax_model_and_says_so(tmp_path, capsys):
+    ckpt = tmp_path / "class.pt"
+    status = cli_main([
+        "train", "--corpus", "embedded", "--hidden", "16", "--epochs", "1", "--fast", "--json",
+        "--no-progress", "--device", "cpu", "--batch-size", "16", "--softmax", "class", "--classes", "12",
+        "--save", str(ckpt),
+    ])
+    assert status == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert "class softmax C=12" in lines[0]
+    summary = json.loads(lines[-1])
+    assert summary["softmax"] == "class" and summary["classes"] == 12
+    assert 1 < summary["test_perplexity"] < 400  # a distribution over V, and it learned something
+    ck = load_checkpoint(ckpt, device="cpu")
+    assert ck.model.num_parameters() == summary["params"]
+
+
 def test_cli_says_when_the_time_budget_cut_the_run(capsys):
     status = cli_main([
         "train", "--corpus", "embedded", "--model", "rnn", "--hidden", "16", "--epochs", "3", "--fast",

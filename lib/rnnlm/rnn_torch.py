@@ -20,6 +20,13 @@ same numbers:
 
 ``"auto"`` (the default) takes the fast path when the activation allows it. Dropout (default 0)
 and weight tying (``W_S`` and ``L`` one tensor, only when D == H; off by default) are options.
+
+The output layer is the full softmax over V words (the default) or, with ``softmax="class"``, the
+class-factored softmax of :mod:`rnnlm.class_softmax`, ``P(w | h) = P(c(w) | h) P(w | c(w), h)``,
+which adds ``W_C`` (C, H) and ``b_C`` (C,) and uses only the target class's rows of ``W_S``::
+
+    counts = np.bincount(train_stream, minlength=V)           # unigram counts of the word ids
+    model = RNNLM(V, D, H, softmax="class", classes=100, counts=counts)
 """
 
 from __future__ import annotations
@@ -33,11 +40,23 @@ import torch
 from torch import nn
 from torch.func import functional_call
 
+from rnnlm.class_softmax import (
+    BINNINGS,
+    ClassTables,
+    WordClasses,
+    class_log_prob_torch,
+    class_nll,
+    frequency_classes,
+)
+
 ACTIVATIONS = ("tanh", "sigmoid", "relu")
 PATHS = ("auto", "explicit", "fast")
 #: activations torch.nn.RNN (and so the fast path) supports
 FAST_ACTIVATIONS = ("tanh", "relu")
 PARAM_NAMES = ("L", "W_hx", "W_hh", "b_h", "W_S", "b_S")
+#: the parameters a class-factored output layer adds (``softmax="class"``)
+CLASS_PARAM_NAMES = ("W_C", "b_C")
+SOFTMAXES = ("full", "class")
 
 _ACT_FN = {"tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu}
 
@@ -78,6 +97,17 @@ class RNNLM(nn.Module):
         seed: seed for the initial weights (``None``: torch's global generator).
         device: where the parameters live; ``None`` or ``"auto"`` picks :func:`rnnlm.device`.
         dtype: ``torch.float32`` (default) or ``torch.float64`` (for checks against NumPy).
+        softmax: the output layer, ``"full"`` (default: ``softmax(h @ W_S.T + b_S)`` over all V
+            words) or ``"class"`` (the class-factored softmax of :mod:`rnnlm.class_softmax`, which
+            adds ``W_C`` (C, H), uniform in ``+-init_range``, and ``b_C`` (C,), zero).
+        classes: with ``softmax="class"``: the number of classes C (then ``counts`` is needed),
+            or a ready class map, a :class:`rnnlm.class_softmax.WordClasses` or the class id of
+            every word, (V,) ints (what :meth:`config` stores).
+        counts: with ``classes`` an int: the unigram count of every word id, (V,), e.g.
+            ``np.bincount(train_stream, minlength=V)``; the classes are
+            ``frequency_classes(counts, classes, binning)``.
+        binning: ``"sqrt"`` (default, the RNNLM toolkit's) or ``"mass"``: equal classes of
+            sqrt(p) or of p (see :func:`rnnlm.class_softmax.frequency_classes`).
     """
 
     def __init__(
@@ -94,6 +124,10 @@ class RNNLM(nn.Module):
         seed: int | None = None,
         device: str | torch.device | None = None,
         dtype: torch.dtype = torch.float32,
+        softmax: str = "full",
+        classes: int | WordClasses | Sequence[int] | np.ndarray | None = None,
+        counts: Sequence[float] | np.ndarray | None = None,
+        binning: str = "sqrt",
     ) -> None:
         super().__init__()
         V = _check_positive_int("vocab_size", vocab_size)
@@ -110,6 +144,7 @@ class RNNLM(nn.Module):
             raise TypeError(f"dtype must be torch.float32 or torch.float64, got {dtype}")
         if not isinstance(init_range, (int, float)) or not init_range > 0:
             raise ValueError(f"init_range must be a positive number, got {init_range!r}")
+        word_classes = self._word_classes(softmax, classes, counts, binning, V)
         dev = _resolve_device(device)
         if dev.type == "mps" and dtype == torch.float64:
             raise TypeError("MPS has no float64; use dtype=torch.float32 or device='cpu'")
@@ -130,6 +165,11 @@ class RNNLM(nn.Module):
         self.b_h = empty(H)
         self.W_S = self.L if self.tie_weights else empty(V, H)
         self.b_S = empty(V)
+        self.softmax = softmax
+        if word_classes is not None:  # the class-factored output layer
+            self.W_C = empty(word_classes.num_classes, H)
+            self.b_C = empty(word_classes.num_classes)
+            self.class_tables = ClassTables(word_classes, dev)
         # nn.RNN's second bias (bias_hh): always zero, never trained.
         self.register_buffer("_zero_bias", torch.zeros(H, device=dev, dtype=dtype), persistent=False)
         # The fast path's nn.RNN holds no storage of its own (meta device): every call passes
@@ -154,6 +194,49 @@ class RNNLM(nn.Module):
                 f"got {activation!r}; use path='explicit' (or 'auto', which falls back to it)"
             )
 
+    @staticmethod
+    def _word_classes(softmax: str, classes: Any, counts: Any, binning: str, V: int) -> WordClasses | None:
+        """The class map of a ``softmax="class"`` model (None for the full softmax); checks the options."""
+        if softmax not in SOFTMAXES:
+            raise ValueError(f"softmax must be one of {SOFTMAXES}, got {softmax!r}")
+        if softmax == "full":
+            if classes is not None or counts is not None:
+                raise ValueError(
+                    "classes and counts are options of softmax='class'; the full softmax takes neither"
+                )
+            return None
+        if binning not in BINNINGS:
+            raise ValueError(f"binning must be one of {BINNINGS}, got {binning!r}")
+        if classes is None:
+            raise ValueError(
+                "softmax='class' needs classes: a number of classes C (with counts) or a class map"
+            )
+        if isinstance(classes, (int, np.integer)) and not isinstance(classes, bool):
+            if counts is None:
+                raise ValueError(
+                    f"softmax='class' with classes={int(classes)} needs counts, the unigram count of every "
+                    "word id (V,), e.g. np.bincount(train_stream, minlength=V)"
+                )
+            if np.shape(counts) != (V,):
+                raise ValueError(f"counts must have shape (V,) = ({V},), got {np.shape(counts)}")
+            return frequency_classes(counts, int(classes), binning)
+        if counts is not None:
+            raise ValueError("counts are used only with classes given as a number C; this class map is ready")
+        wc = classes if isinstance(classes, WordClasses) else WordClasses.from_assignment(classes)
+        if wc.vocab_size != V:
+            raise ValueError(f"the class map covers {wc.vocab_size} words, but vocab_size is {V}")
+        return wc
+
+    @property
+    def word_classes(self) -> WordClasses | None:
+        """The class map of the class-factored output layer (None for the full softmax)."""
+        return self.class_tables.classes if self.softmax == "class" else None
+
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        """The parameter names: :data:`PARAM_NAMES`, plus ``W_C``, ``b_C`` with ``softmax="class"``."""
+        return PARAM_NAMES + (CLASS_PARAM_NAMES if self.softmax == "class" else ())
+
     def reset_parameters(self, seed: int | None = None) -> None:
         """Re-draw the weights (see the class doc for the distributions); ``seed`` makes it repeatable."""
         gen = None
@@ -169,6 +252,10 @@ class RNNLM(nn.Module):
                 self.W_S.copy_(torch.rand(self.W_S.shape, generator=gen, dtype=self.W_S.dtype) * (2 * r) - r)
             self.b_h.zero_()
             self.b_S.zero_()
+            if self.softmax == "class":  # drawn last: the other weights match a full model's
+                r = self.init_range
+                self.W_C.copy_(torch.rand(self.W_C.shape, generator=gen, dtype=self.W_C.dtype) * (2 * r) - r)
+                self.b_C.zero_()
 
     @classmethod
     def from_numpy_params(
@@ -183,7 +270,9 @@ class RNNLM(nn.Module):
         """A model holding copies of NumPy parameters (``rnn_numpy.RNNLM.params`` layout).
 
         Sizes come from the arrays: ``L`` (V, D), ``W_hh`` (H, H). ``dtype`` defaults to float64
-        when ``L`` is float64, else float32. Other keyword arguments go to the constructor.
+        when ``L`` is float64, else float32. Other keyword arguments go to the constructor
+        (``softmax="class", classes=...`` for a class-factored model, whose ``params`` then hold
+        ``W_C`` and ``b_C`` too).
         """
         missing = [k for k in PARAM_NAMES if k not in params]
         if missing:
@@ -201,9 +290,10 @@ class RNNLM(nn.Module):
     def load_numpy_params(self, params: Mapping[str, np.ndarray]) -> None:
         """Copy NumPy arrays (names and shapes as in :mod:`rnnlm.rnn_numpy`) into the parameters."""
         expected = self._shapes()
-        for name in PARAM_NAMES:
+        names = self.param_names
+        for name in names:
             if name not in params:
-                raise ValueError(f"params is missing {name!r}; expected keys {PARAM_NAMES}")
+                raise ValueError(f"params is missing {name!r}; expected keys {names}")
             arr = np.asarray(params[name])
             if arr.shape != expected[name]:
                 raise ValueError(f"{name} must have shape {expected[name]}, got {arr.shape}")
@@ -214,21 +304,26 @@ class RNNLM(nn.Module):
         if self.tie_weights and not np.array_equal(np.asarray(params["L"]), np.asarray(params["W_S"])):
             raise ValueError("this model ties W_S to L, but the given W_S differs from L")
         with torch.no_grad():
-            for name in PARAM_NAMES:
+            for name in names:
                 p = getattr(self, name)
                 p.copy_(torch.as_tensor(np.asarray(params[name]), dtype=p.dtype, device=p.device))
 
     def numpy_params(self) -> dict[str, np.ndarray]:
         """Copies of the parameters as NumPy arrays (float64 or float32, as the model), keyed by name."""
-        return {name: getattr(self, name).detach().cpu().numpy().copy() for name in PARAM_NAMES}
+        return {name: getattr(self, name).detach().cpu().numpy().copy() for name in self.param_names}
 
     def _shapes(self) -> dict[str, tuple[int, ...]]:
         V, D, H = self.vocab_size, self.embed_dim, self.hidden_dim
-        return {"L": (V, D), "W_hx": (H, D), "W_hh": (H, H), "b_h": (H,), "W_S": (V, H), "b_S": (V,)}
+        shapes = {"L": (V, D), "W_hx": (H, D), "W_hh": (H, H), "b_h": (H,), "W_S": (V, H), "b_S": (V,)}
+        if self.softmax == "class":
+            C = self.W_C.shape[0]
+            shapes.update(W_C=(C, H), b_C=(C,))
+        return shapes
 
     def config(self) -> dict[str, Any]:
-        """The constructor arguments that rebuild this architecture (plain Python types)."""
-        return {
+        """The constructor arguments that rebuild this architecture (plain Python types); a
+        class-factored model adds ``softmax="class"`` and ``classes``, the class of every word id."""
+        config = {
             "vocab_size": self.vocab_size,
             "embed_dim": self.embed_dim,
             "hidden_dim": self.hidden_dim,
@@ -238,6 +333,10 @@ class RNNLM(nn.Module):
             "tie_weights": self.tie_weights,
             "init_range": self.init_range,
         }
+        if self.softmax == "class":
+            config["softmax"] = "class"
+            config["classes"] = self.class_tables.classes.word_class.tolist()
+        return config
 
     @property
     def device(self) -> torch.device:
@@ -323,11 +422,21 @@ class RNNLM(nn.Module):
         """ids (B, T) int, h0 (B, H) or None (zeros) -> (scores (B, T, V), h_last (B, H)).
 
         ``path`` overrides the model's default (``"auto"``, ``"explicit"`` or ``"fast"``).
-        Scores are unnormalised (apply ``log_softmax`` over the last axis for log-probabilities).
+        Scores are unnormalised (apply ``log_softmax`` over the last axis for log-probabilities);
+        with ``softmax="class"`` they are the log-probabilities ``log P(w | h)`` themselves (a full
+        ``h @ W_S.T``; ``log_softmax`` leaves them unchanged). Training uses :meth:`loss`, which
+        scores only each target's class.
         """
         hs, h_last = self.hidden_states(ids, h0, path=path)
-        scores = nn.functional.linear(self._drop(hs), self.W_S, self.b_S)  # hs @ W_S.T + b_S: (B, T, V)
-        return scores, h_last
+        return self._scores(self._drop(hs)), h_last
+
+    def _scores(self, hs: torch.Tensor) -> torch.Tensor:
+        """(..., H) -> (..., V): ``hs @ W_S.T + b_S``, or the class model's ``log P(w | h)``."""
+        if self.softmax == "full":
+            return nn.functional.linear(hs, self.W_S, self.b_S)  # hs @ W_S.T + b_S
+        flat = hs.reshape(-1, self.hidden_dim)
+        logp = class_log_prob_torch(flat, self.W_C, self.b_C, self.W_S, self.b_S, self.class_tables)
+        return logp.reshape(*hs.shape[:-1], self.vocab_size)
 
     def loss(
         self,
@@ -342,8 +451,19 @@ class RNNLM(nn.Module):
 
         x_ids, y_ids (B, T) int; h0 (B, H) or None; mask (B, T) bool/0-1 or None (all positions).
         Returns (scalar loss tensor, h_last (B, H)); call ``loss.backward()`` for gradients.
-        Perplexity is ``exp(loss)``.
+        Perplexity is ``exp(loss)``. With ``softmax="class"`` the loss is that of the
+        class-factored softmax (:func:`rnnlm.class_softmax.class_nll`, the target class only).
         """
+        if self.softmax == "class":
+            hs, h_last = self.hidden_states(x_ids, h0, path=path)
+            y = self._check_ids(y_ids, "y_ids")
+            if y.shape != hs.shape[:2]:
+                raise ValueError(
+                    f"y_ids must have the shape of x_ids {tuple(hs.shape[:2])}, got {tuple(y.shape)}"
+                )
+            flat = self._drop(hs).reshape(-1, self.hidden_dim)  # (B*T, H)
+            nll = class_nll(flat, y.reshape(-1), self.W_C, self.b_C, self.W_S, self.b_S, self.class_tables)
+            return self._masked_mean(nll, mask, y, nll.dtype, h_last)
         scores, h_last = self.forward(x_ids, h0, path=path)
         y = self._check_ids(y_ids, "y_ids")
         if y.shape != scores.shape[:2]:
@@ -353,6 +473,12 @@ class RNNLM(nn.Module):
         nll = nn.functional.cross_entropy(
             scores.reshape(-1, self.vocab_size), y.reshape(-1), reduction="none"
         )  # (B*T,)
+        return self._masked_mean(nll, mask, y, scores.dtype, h_last)
+
+    def _masked_mean(
+        self, nll: torch.Tensor, mask: Any, y: torch.Tensor, dtype: torch.dtype, h_last: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(mean of ``nll`` (B*T,) over the positions ``mask`` (B, T) selects, h_last)."""
         if mask is None:
             return nll.mean(), h_last
         if isinstance(mask, np.ndarray):
@@ -361,7 +487,7 @@ class RNNLM(nn.Module):
             raise TypeError(f"mask must be a torch.Tensor or numpy array, got {type(mask).__name__}")
         if tuple(mask.shape) != tuple(y.shape):
             raise ValueError(f"mask must have shape {tuple(y.shape)}, got {tuple(mask.shape)}")
-        m = mask.to(device=self.device, dtype=scores.dtype).reshape(-1)
+        m = mask.to(device=self.device, dtype=dtype).reshape(-1)
         count = m.sum()
         if float(count) == 0:
             raise ValueError("mask selects no positions; the loss would be 0/0")
@@ -426,7 +552,7 @@ class RNNLM(nn.Module):
                 logits = scores[:, -1]  # (B, V)
             else:
                 h = self._check_h0(h0, h0.shape[0])
-                logits = nn.functional.linear(h, self.W_S, self.b_S)
+                logits = self._scores(h)
             Bn = logits.shape[0]
             out = torch.zeros(Bn, n, dtype=torch.long, device=self.device)
             done = torch.zeros(Bn, dtype=torch.bool, device=self.device)
@@ -449,4 +575,6 @@ class RNNLM(nn.Module):
             self.train(was_training)
 
 
-__all__ = ["ACTIVATIONS", "FAST_ACTIVATIONS", "PARAM_NAMES", "PATHS", "RNNLM"]
+__all__ = [
+    "ACTIVATIONS", "CLASS_PARAM_NAMES", "FAST_ACTIVATIONS", "PARAM_NAMES", "PATHS", "RNNLM", "SOFTMAXES",
+]

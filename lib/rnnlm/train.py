@@ -795,6 +795,10 @@ def register_cli(subparsers: Any) -> None:
     p.add_argument("--activation", choices=("tanh", "relu", "sigmoid"), default="tanh")
     p.add_argument("--path", choices=("auto", "explicit", "fast"), default="auto",
                    help="forward path: explicit cell loop or torch.nn.RNN (default: auto)")
+    p.add_argument("--softmax", choices=("full", "class"), default="full",
+                   help="output layer: full softmax over V, or class-based (rnnlm.class_softmax)")
+    p.add_argument("--classes", type=int, default=100,
+                   help="word classes C for --softmax class, by frequency binning (default: 100)")
     p.add_argument("--dropout", type=float, default=DEFAULT_DROPOUT,
                    help=f"dropout on embeddings and outputs (default: {DEFAULT_DROPOUT})")
     p.add_argument("--tie", dest="tie", action=argparse.BooleanOptionalAction, default=True,
@@ -871,14 +875,19 @@ def _cmd_train(args: Any) -> int:
     if args.max_minutes:  # the budget counts from the start of the command
         used = (time.perf_counter() - t_start) / 60.0
         config = dataclasses.replace(config, max_minutes=max(args.max_minutes - used, 0.0))
+    output_layer: dict[str, Any] = {}
+    if args.softmax == "class":  # classes by frequency binning of the training stream's counts
+        counts = np.bincount(streams["train"], minlength=len(vocab))
+        output_layer = {"softmax": "class", "classes": args.classes, "counts": counts}
     model = RNNLM(
         len(vocab), embed, args.hidden, args.activation, path=args.path, dropout=args.dropout,
-        tie_weights=tie, seed=args.seed, device=dev,
+        tie_weights=tie, seed=args.seed, device=dev, **output_layer,
     )
     out = sys.stdout
     print(
         f"rnnlm train: corpus {args.corpus} ({len(streams['train'])} train tokens, V={len(vocab)}), "
         f"RNN {args.activation} D={embed} H={args.hidden}{' tied' if tie else ''}, "
+        f"{'class softmax C=' + str(args.classes) if args.softmax == 'class' else 'full softmax'}, "
         f"{model.num_parameters()} parameters, device {dev}, {torch.get_num_threads()} threads, "
         f"{precision.name} ({precision.reason})",
         file=out, flush=True,
@@ -919,6 +928,8 @@ def _cmd_train(args: Any) -> int:
             "hidden": args.hidden,
             "embed": embed,
             "tied": tie,
+            "softmax": args.softmax,
+            "classes": args.classes if args.softmax == "class" else None,
             "params": model.num_parameters(),
             "vocab_size": len(vocab),
             "valid_perplexity": valid_ppl,
