@@ -541,3 +541,91 @@ def test_training_rejects_bad_settings():
 def test_bad_inputs_raise(call, error):
     with pytest.raises(error):
         call()
+
+
+# ------------------------------------------------------------------------------------------------- 8
+
+
+def test_spiral_data_shapes_classes_and_seed():
+    X, y = P.spiral_data(40, 3, rng=0)
+    assert X.shape == (120, 2) and X.dtype == np.float64 and y.dtype == np.int64
+    np.testing.assert_array_equal(np.bincount(y), [40, 40, 40])
+    assert np.all(np.linalg.norm(X, axis=1) <= 1 + 1e-12)  # radii in [0, 1]
+    np.testing.assert_array_equal(X, P.spiral_data(40, 3, rng=np.random.default_rng(0))[0])
+    assert not np.array_equal(X, P.spiral_data(40, 3, rng=1)[0])
+    with pytest.raises(ValueError, match="positive integer"):
+        P.spiral_data(0)
+
+
+@pytest.mark.parametrize("act", ACTS)
+def test_two_layer_gradients_match_finite_differences(act):
+    from rnnlm.gradcheck import check_param_gradients
+
+    rng = np.random.default_rng(10)
+    X, y = P.spiral_data(5, 3, rng=rng)
+    params = {"W1": rng.standard_normal((4, 2)), "b1": rng.standard_normal(4) * 0.1,
+              "W2": rng.standard_normal((4, 4)) * 0.5, "b2": rng.standard_normal(4) * 0.1,
+              "W3": rng.standard_normal((3, 4)), "b3": np.zeros(3)}
+    loss, grads, scores = P._two_layer_loss(params, X, y, act, 0.01)
+    assert scores.shape == (15, 3) and math.isfinite(loss)
+    results = check_param_gradients(lambda: P._two_layer_loss(params, X, y, act, 0.01)[0], params, grads)
+    assert all(r.ok for r in results.values()), [r.message() for r in results.values() if not r.ok]
+
+
+def test_two_layer_sigmoid_network_gets_far_smaller_gradients_than_relu():
+    sig = P.two_layer_gradient_magnitudes("sigmoid", iterations=600)
+    relu = P.two_layer_gradient_magnitudes("relu", iterations=600)
+    for r in (sig, relu):
+        assert r.mean_abs.shape == (600, 2) and r.loss.shape == (600,)
+        np.testing.assert_array_equal(r.iteration, np.arange(1, 601))
+        np.testing.assert_array_equal(r.layer1, r.mean_abs[:, 0])
+        assert np.all(r.mean_abs > 0) and r.loss[-1] < r.loss[0] and 0 <= r.accuracy <= 1
+    # backprop through a sigmoid multiplies by at most 1/4 at each layer: both layers starve
+    for layer in (0, 1):
+        assert np.median(relu.mean_abs[:, layer]) > 4 * np.median(sig.mean_abs[:, layer]), layer
+    assert sig.loss[-1] > 0.95 * math.log(3) and relu.loss[-1] < 0.8  # chance level against learning
+    assert relu.accuracy > sig.accuracy + 0.05
+    again = P.two_layer_gradient_magnitudes("sigmoid", iterations=600)
+    np.testing.assert_array_equal(again.mean_abs, sig.mean_abs)  # seeded
+    with pytest.raises(ValueError, match="activation"):
+        P.two_layer_gradient_magnitudes("softplus")
+    with pytest.raises(ValueError, match="reg"):
+        P.two_layer_gradient_magnitudes(reg=-1.0)
+
+
+def test_jacobian_product_norms_are_the_norms_of_the_products():
+    W, u, h0 = _problem(11, scale=1.3)
+    J = P.step_jacobians(W, u, "tanh", h0)
+    before = J.copy()
+    norms = P.jacobian_product_norms(J)
+    np.testing.assert_array_equal(J, before)
+    assert norms.shape == (T + 1,) and norms.dtype == np.float64 and norms[0] == 1.0
+    expected = [np.linalg.norm(P.jacobian_product(J, T, T - d), ord=2) for d in range(T + 1)]
+    np.testing.assert_allclose(norms, expected, rtol=1e-12)
+    # the order matters: J_2 @ J_1 = A @ B has norm 1, the reversed product B @ A is 0
+    A, B = np.array([[1.0, 0.0], [0.0, 0.0]]), np.array([[0.0, 1.0], [0.0, 0.0]])
+    np.testing.assert_allclose(P.jacobian_product_norms(np.stack([B, A])), [1.0, 1.0, 1.0])
+    for bad in (np.zeros((3, 2)), np.zeros((0, 2, 2)), np.zeros((3, 2, 3))):
+        with pytest.raises(ValueError):
+            P.jacobian_product_norms(bad)
+
+
+def test_exercised_functions_are_marked_and_models_use_unmarked_twins(monkeypatch):
+    marks = {P.jacobian_product_norms: "nb04_jacobian_product_norms", P.jacobian_products:
+             "nb04_jacobian_product_norms", P.jacobian_product: "nb04_jacobian_product_norms",
+             P.clip_grad_value: "nb04_clip_grad_value", P.clip_grad_value_: "nb04_clip_grad_value",
+             P.identity_init: "nb04_identity_init", P.adding_problem: "nb04_adding_problem"}
+    for func, grade_id in marks.items():
+        assert func.__rnnlm_exercise__ == grade_id, func.__name__
+
+    def stubbed(*args, **kwargs):
+        raise NotImplementedError("a stub")
+
+    # with the exercises stubbed (as in a student bundle), the models and the trainer still run
+    for name in ("identity_init", "adding_problem", "clip_grad_value", "clip_grad_value_"):
+        monkeypatch.setattr(P, name, stubbed)
+    model = P.AddingRNN(4, "relu", "identity", seed=0)
+    np.testing.assert_array_equal(model.W_hh.detach().numpy(), np.eye(4))
+    P.train_adding(model, T=4, steps=2, n_test=4, eval_every=1, clip=0.5, clip_kind="value")
+    with pytest.raises(NotImplementedError):  # recurrent_init("identity") is the student's exercise
+        P.recurrent_init("identity", 3)

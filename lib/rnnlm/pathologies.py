@@ -26,7 +26,8 @@ and, with ``beta_W = ||W_hh||_2`` (the largest singular value) and ``beta_h`` a 
 ``||dh_t / dh_k||_2 <= (beta_W beta_h) ** (t - k)`` (Pascanu, Mikolov and Bengio 2013, "On the
 difficulty of training recurrent neural networks"): ``beta_W beta_h < 1`` is sufficient for the
 long-range terms to vanish exponentially, ``beta_W beta_h > 1`` necessary for them to explode.
-:func:`gradient_norms_by_distance` measures ``||dh_T / dh_k||`` at every distance ``T - k`` beside
+:func:`jacobian_product_norms` (notebook 04's exercise 1) takes the norms of all those products of
+one sequence; :func:`gradient_norms_by_distance` measures them, at every distance ``T - k``, beside
 that bound.
 
 **Clipping.** :func:`clip_grad_norm` (the exercise of notebook 03, the same function as
@@ -46,6 +47,11 @@ walked in again . ... bob smiled at ___", :func:`name_recall_task`).
 **Initialisations** of ``W_hh``: scaled Gaussian, orthogonal, identity (:func:`recurrent_init`), and
 the PyTorch regressor :class:`AddingRNN` that :func:`adding_problem_experiment` trains as an IRNN
 (ReLU, identity; Le, Jaitly and Hinton 2015) and as a tanh RNN under one budget.
+
+**The lecture's two-layer network.** :func:`two_layer_gradient_magnitudes` trains a small NumPy
+network with two hidden layers (sigmoid or ReLU) on a 2-D spiral (:func:`spiral_data`) and records
+the mean ``|dL/dW|`` of each hidden layer at every iteration: with sigmoid units every layer's
+gradients are several times smaller than with ReLU units, and the network barely learns.
 """
 
 from __future__ import annotations
@@ -86,6 +92,7 @@ __all__ = [
     "SINGLE_UNIT_START",
     "AddingRNN",
     "GradientNorms",
+    "LayerGradients",
     "NameRecallTask",
     "RegressionHistory",
     "Trajectory",
@@ -102,6 +109,7 @@ __all__ = [
     "gradient_norms_by_distance",
     "identity_init",
     "jacobian_product",
+    "jacobian_product_norms",
     "jacobian_products",
     "name_recall_accuracy",
     "name_recall_task",
@@ -113,10 +121,12 @@ __all__ = [
     "single_unit_forward",
     "single_unit_gradient",
     "single_unit_loss",
+    "spiral_data",
     "spectral_norm",
     "step_jacobian",
     "step_jacobians",
     "train_adding",
+    "two_layer_gradient_magnitudes",
     "with_spectral_norm",
 ]
 
@@ -225,6 +235,9 @@ def _check_jacobians(where: str, jacobians: np.ndarray) -> np.ndarray:
     return J
 
 
+# jacobian_product(s) hand out the products whose norms notebook 04's exercise 1 asks for: marked
+# with it, so its student bundle stubs them.
+@exercise("nb04_jacobian_product_norms")
 def jacobian_product(jacobians: np.ndarray, t: int, k: int) -> np.ndarray:
     """``dh_t / dh_k = J_t @ J_{t-1} @ ... @ J_{k+1}`` (H, H), the identity when t == k.
 
@@ -244,6 +257,7 @@ def jacobian_product(jacobians: np.ndarray, t: int, k: int) -> np.ndarray:
     return P
 
 
+@exercise("nb04_jacobian_product_norms")
 def jacobian_products(jacobians: np.ndarray) -> np.ndarray:
     """Every ``dh_T / dh_{T - d}`` for d = 0..T: (T + 1, H, H), entry ``[d]`` at distance d
     (``[0]`` is the identity, ``[T]`` is ``dh_T / dh_0``). jacobians (T, H, H) as :func:`step_jacobians`."""
@@ -255,6 +269,28 @@ def jacobian_products(jacobians: np.ndarray) -> np.ndarray:
         for d in range(1, T + 1):
             P[d] = P[d - 1] @ J[T - d]
     return P
+
+
+@exercise("nb04_jacobian_product_norms")
+def jacobian_product_norms(jacobians: np.ndarray) -> np.ndarray:
+    """``||dh_T / dh_{T - d}||_2`` for every distance d = 0..T: (T + 1,) float64.
+
+    jacobians (T, H, H) as :func:`step_jacobians` returns them (``jacobians[t - 1]`` is
+    ``J_t = dh_t / dh_{t-1}``, entry ``[i, j] = d h_t[i] / d h_{t-1}[j]``). Entry d of the result is
+    the spectral norm (largest singular value) of ``J_T @ J_{T-1} @ ... @ J_{T-d+1}``; entry 0, the
+    identity's, is 1. A product that overflows has norm ``inf``. The input is not modified.
+    """
+    J = _check_jacobians("jacobian_product_norms", jacobians)
+    T, H = J.shape[0], J.shape[1]
+    norms = np.empty(T + 1)
+    norms[0] = 1.0
+    chain = np.eye(H)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for d in range(1, T + 1):
+            chain = chain @ J[T - d]  # the step furthest back joins on the right
+            finite = bool(np.isfinite(chain).all())
+            norms[d] = np.linalg.norm(chain, ord=2) if finite else math.inf
+    return norms
 
 
 @dataclass(frozen=True)
@@ -298,12 +334,9 @@ def gradient_norms_by_distance(
         plt.semilogy(g.distance, g.norm); plt.semilogy(g.distance, g.bound, "--")
     """
     act = get_activation(activation).name
-    P = jacobian_products(step_jacobians(W_hh, inputs, act, h0))
-    T = P.shape[0] - 1
-    norms = np.full(T + 1, math.inf)
-    finite = np.isfinite(P).all(axis=(1, 2))
-    if finite.any():
-        norms[finite] = np.linalg.norm(P[finite], ord=2, axis=(1, 2))
+    # the norms come from jacobian_product_norms, notebook 04's exercise 1 (the student's own in a bundle)
+    norms = np.asarray(jacobian_product_norms(step_jacobians(W_hh, inputs, act, h0)), dtype=np.float64)
+    T = norms.shape[0] - 1
     beta_W, beta_h = spectral_norm(W_hh), derivative_bound(act)
     distance = np.arange(T + 1)
     with np.errstate(over="ignore"):
@@ -405,6 +438,7 @@ def _clip_grad_value_(parameters: Any, clip_value: float, *, where: str = "clip_
     return largest
 
 
+@exercise("nb04_clip_grad_value")
 def clip_grad_value(grads: Mapping[str, Any], clip_value: float) -> tuple[dict[str, Any], float]:
     """Element-wise clipping: every entry of every gradient is clamped to ``[-clip_value, clip_value]``.
 
@@ -418,6 +452,7 @@ def clip_grad_value(grads: Mapping[str, Any], clip_value: float) -> tuple[dict[s
     return _clip_grad_value("clip_grad_value", grads, clip_value)
 
 
+@exercise("nb04_clip_grad_value")  # the in-place twin computes the exercise too: stubbed with it
 def clip_grad_value_(parameters: Any, clip_value: float) -> float:
     """Element-wise clipping of a model's gradients in place: every entry of every ``.grad`` is clamped
     to ``[-clip_value, clip_value]``.
@@ -601,6 +636,7 @@ def single_unit_descent(
 ADDING_BASELINE_MSE = 1.0 / 6.0
 
 
+@exercise("nb04_adding_problem")
 def adding_problem(
     n: int, T: int, rng: int | np.random.Generator | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -612,10 +648,17 @@ def adding_problem(
     numbers, so the model must carry the first one across at least T // 2 steps.
     Returns ``(inputs (n, T, 2) float64, targets (n,) float64)``; ``rng`` is a seed or a Generator.
     """
-    n = _positive_int("adding_problem", "n", n)
-    T = _positive_int("adding_problem", "T", T)
+    return _adding_problem("adding_problem", n, T, rng)
+
+
+def _adding_problem(
+    where: str, n: int, T: int, rng: int | np.random.Generator | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`adding_problem`, unmarked: the twin :func:`train_adding` draws its data with."""
+    n = _positive_int(where, "n", n)
+    T = _positive_int(where, "T", T)
     if T < 2:
-        raise ValueError(f"adding_problem: T must be at least 2 (one mark in each half), got {T}")
+        raise ValueError(f"{where}: T must be at least 2 (one mark in each half), got {T}")
     gen = _rng(rng)
     inputs = np.zeros((n, T, 2))
     inputs[:, :, 0] = gen.random((n, T))
@@ -879,6 +922,7 @@ def orthogonal_init(H: int, gain: float = 1.0, rng: int | np.random.Generator | 
     return Q * np.where(np.diag(R) < 0, -1.0, 1.0) * gain
 
 
+@exercise("nb04_identity_init")
 def identity_init(H: int, scale: float = 1.0) -> np.ndarray:
     """``scale * I`` (H, H): with ReLU units and zero biases, the IRNN of Le, Jaitly and Hinton (2015)
     starts by copying its state forward, so gradients neither vanish nor explode at first."""
@@ -891,14 +935,166 @@ def recurrent_init(
     kind: str, H: int, *, scale: float = 1.0, rng: int | np.random.Generator | None = None
 ) -> np.ndarray:
     """W_hh (H, H) by name: ``"gaussian"`` (:func:`gaussian_init`, std ``scale / sqrt(H)``),
-    ``"orthogonal"`` (:func:`orthogonal_init`, gain ``scale``) or ``"identity"`` (``scale * I``)."""
+    ``"orthogonal"`` (:func:`orthogonal_init`, gain ``scale``) or ``"identity"``
+    (:func:`identity_init`, ``scale * I``: notebook 04's exercise, the student's own in a bundle)."""
+    if kind == "identity":
+        return identity_init(H, scale)
+    return _recurrent_init("recurrent_init", kind, H, scale, rng)
+
+
+def _recurrent_init(
+    where: str, kind: str, H: int, scale: float, rng: int | np.random.Generator | None
+) -> np.ndarray:
+    """:func:`recurrent_init` without the exercise: the twin :class:`AddingRNN` starts from."""
     if kind == "gaussian":
         return gaussian_init(H, scale, rng)
     if kind == "orthogonal":
         return orthogonal_init(H, scale, rng)
     if kind == "identity":
-        return identity_init(H, scale)
-    raise ValueError(f"recurrent_init: kind must be one of {RECURRENT_INITS}, got {kind!r}")
+        H = _positive_int(where, "H", H)
+        return _positive_float(where, "scale", scale) * np.eye(H)
+    raise ValueError(f"{where}: kind must be one of {RECURRENT_INITS}, got {kind!r}")
+
+
+# ==================================================================================================
+# 5b. The lecture's two-layer network: per-layer gradient magnitudes, sigmoid against ReLU
+# ==================================================================================================
+
+
+def spiral_data(
+    points_per_class: int = 100, classes: int = 3, rng: int | np.random.Generator | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """A 2-D classification task no linear model solves: ``classes`` interleaved spiral arms.
+
+    Arm j has ``points_per_class`` points at radii evenly spaced in [0, 1] and angles running over
+    ``[4j, 4(j + 1)]`` radians plus N(0, 0.2^2) noise. Returns ``(X (N, 2) float64, y (N,) int64)``
+    with N = points_per_class * classes; ``rng`` is a seed or a Generator.
+    """
+    n = _positive_int("spiral_data", "points_per_class", points_per_class)
+    K = _positive_int("spiral_data", "classes", classes)
+    gen = _rng(rng)
+    radius = np.tile(np.linspace(0.0, 1.0, n), K)
+    angle = (np.linspace(0.0, 4.0, n)[None, :] + 4.0 * np.arange(K)[:, None]).ravel()
+    angle = angle + 0.2 * gen.standard_normal(n * K)
+    X = np.stack([radius * np.sin(angle), radius * np.cos(angle)], axis=1)
+    return X, np.repeat(np.arange(K, dtype=np.int64), n)
+
+
+@dataclass(frozen=True)
+class LayerGradients:
+    """What :func:`two_layer_gradient_magnitudes` records, one row per iteration.
+
+    Attributes:
+        activation: the hidden units' nonlinearity.
+        mean_abs: (n, 2) the mean ``|dL/dW|`` over the entries of the first hidden layer's weights
+            W1 (column 0) and of the second's, W2 (column 1), at each iteration, before its update.
+        loss: (n,) the training loss (mean cross-entropy plus the L2 penalty) at each iteration.
+        accuracy: the training accuracy after the last update.
+    """
+
+    activation: str
+    mean_abs: np.ndarray
+    loss: np.ndarray
+    accuracy: float
+
+    @property
+    def iteration(self) -> np.ndarray:
+        """(n,) 1..n."""
+        return np.arange(1, self.mean_abs.shape[0] + 1)
+
+    @property
+    def layer1(self) -> np.ndarray:
+        """(n,) the first hidden layer's mean |gradient|."""
+        return self.mean_abs[:, 0]
+
+    @property
+    def layer2(self) -> np.ndarray:
+        """(n,) the second hidden layer's mean |gradient|."""
+        return self.mean_abs[:, 1]
+
+
+def _two_layer_loss(
+    params: Mapping[str, np.ndarray], X: np.ndarray, y: np.ndarray, activation: str, reg: float
+) -> tuple[float, dict[str, np.ndarray], np.ndarray]:
+    """Loss, gradients and scores (N, K) of ``s = f(f(X W1^T + b1) W2^T + b2) W3^T + b3`` under softmax
+    cross-entropy plus ``reg / 2`` times the squared weights (not the biases)."""
+    act = get_activation(activation)
+    W1, b1, W2, b2, W3, b3 = (params[k] for k in ("W1", "b1", "W2", "b2", "W3", "b3"))
+    a1 = act.f(X @ W1.T + b1)  # (N, H)
+    a2 = act.f(a1 @ W2.T + b2)  # (N, H)
+    scores = a2 @ W3.T + b3  # (N, K)
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    p = np.exp(shifted)
+    p /= p.sum(axis=1, keepdims=True)
+    N = X.shape[0]
+    rows = np.arange(N)
+    loss = -float(np.mean(np.log(p[rows, y]))) + 0.5 * reg * sum(float(np.sum(W * W)) for W in (W1, W2, W3))
+    ds = p
+    ds[rows, y] -= 1.0
+    ds /= N
+    da2 = (ds @ W3) * act.df(a2)  # back through the output layer and the second nonlinearity
+    da1 = (da2 @ W2) * act.df(a1)  # ... and through the second layer and the first nonlinearity
+    grads = {
+        "W1": da1.T @ X + reg * W1, "b1": da1.sum(axis=0),
+        "W2": da2.T @ a1 + reg * W2, "b2": da2.sum(axis=0),
+        "W3": ds.T @ a2 + reg * W3, "b3": ds.sum(axis=0),
+    }
+    return loss, grads, scores
+
+
+def two_layer_gradient_magnitudes(
+    activation: str = "sigmoid",
+    *,
+    iterations: int = 2000,
+    hidden: int = 25,
+    lr: float = 0.1,
+    reg: float = 1e-3,
+    init_std: float = 0.1,
+    points_per_class: int = 100,
+    classes: int = 3,
+    seed: int = 0,
+) -> LayerGradients:
+    """Train the lecture's toy network and record each hidden layer's mean |gradient| per iteration.
+
+    The network has two hidden layers of ``hidden`` units with ``activation`` (``"sigmoid"``,
+    ``"tanh"`` or ``"relu"``) and a softmax output, ``h1 = f(x W1^T + b1)``, ``h2 = f(h1 W2^T + b2)``,
+    ``s = h2 W3^T + b3``; weights start as N(0, init_std^2), biases at 0 (``seed``), as in the
+    lecture's example (which also takes lr 0.1 and reg 1e-3). Full-batch gradient descent (``lr``)
+    on :func:`spiral_data` (seed ``seed``) minimises the mean cross-entropy plus ``reg / 2`` times
+    the squared weights. Backpropagation multiplies the gradient by ``f'`` at every layer it
+    crosses on its way down, at most 1/4 for the sigmoid, 0 or 1 for ReLU: once to reach W2,
+    twice to reach W1. With the defaults the sigmoid network's gradients are about ten times
+    smaller than the ReLU network's in both layers, and its loss stays near ``log 3`` (chance)
+    for the first thousands of iterations while the ReLU network's falls.
+    Returns a :class:`LayerGradients`. (With the defaults, 300 points and 25 units, every matrix
+    product is small enough for OpenBLAS to run it on one thread: about 0.2 ms an iteration, also
+    on a busy machine, where multi-threaded products of this size can be a hundred times slower.)
+    """
+    where = "two_layer_gradient_magnitudes"
+    act = get_activation(activation).name
+    n_iter = _positive_int(where, "iterations", iterations)
+    H = _positive_int(where, "hidden", hidden)
+    lr = _positive_float(where, "lr", lr)
+    init_std = _positive_float(where, "init_std", init_std)
+    if isinstance(reg, bool) or not isinstance(reg, (int, float)) or not (math.isfinite(reg) and reg >= 0):
+        raise ValueError(f"{where}: reg must be a finite number >= 0, got {reg!r}")
+    X, y = spiral_data(points_per_class, classes, np.random.default_rng([seed, 0]))
+    K = int(y.max()) + 1
+    gen = np.random.default_rng([seed, 1])
+    params = {}
+    for name, (fan_out, fan_in) in (("1", (H, X.shape[1])), ("2", (H, H)), ("3", (K, H))):
+        params[f"W{name}"] = gen.standard_normal((fan_out, fan_in)) * init_std
+        params[f"b{name}"] = np.zeros(fan_out)
+    mean_abs = np.empty((n_iter, 2))
+    losses = np.empty(n_iter)
+    for i in range(n_iter):
+        losses[i], grads, _ = _two_layer_loss(params, X, y, act, float(reg))
+        mean_abs[i] = float(np.mean(np.abs(grads["W1"]))), float(np.mean(np.abs(grads["W2"])))
+        for name, g in grads.items():
+            params[name] -= lr * g
+    _, _, scores = _two_layer_loss(params, X, y, act, float(reg))
+    accuracy = float(np.mean(np.argmax(scores, axis=1) == y))
+    return LayerGradients(act, mean_abs, losses, accuracy)
 
 
 # ==================================================================================================
@@ -962,7 +1158,7 @@ class AddingRNN(nn.Module):
         rng = np.random.default_rng(seed)
         weights = {
             "W_hx": rng.standard_normal((H, D)) * input_std,
-            "W_hh": recurrent_init(init, H, scale=init_scale, rng=rng),
+            "W_hh": _recurrent_init("AddingRNN", init, H, init_scale, rng),
             "b_h": np.zeros(H),
             "W_S": rng.standard_normal((1, H)) * input_std,
             "b_S": np.zeros(1),
@@ -1139,7 +1335,7 @@ def train_adding(
     if max_seconds is not None:
         max_seconds = _positive_float(where, "max_seconds", max_seconds)
     opt = make_optimizer(model, TrainConfig(optimizer=optimizer, lr=lr, progress=False))
-    test_x, test_y = adding_problem(n_test, T, np.random.default_rng([seed, 1]))
+    test_x, test_y = _adding_problem(where, n_test, T, np.random.default_rng([seed, 1]))
     test_x_t = torch.as_tensor(test_x, dtype=model.W_hh.dtype, device=model.device)
     test_y_t = torch.as_tensor(test_y, dtype=model.W_hh.dtype, device=model.device)
     data_rng = np.random.default_rng([seed, 0])
@@ -1155,7 +1351,7 @@ def train_adding(
     train_s, loss_sum, norm_sum, since = 0.0, 0.0, 0.0, 0
     model.train()
     for step in range(1, steps + 1):
-        x, y = adding_problem(batch_size, T, data_rng)
+        x, y = _adding_problem(where, batch_size, T, data_rng)
         t0 = time.perf_counter()
         loss, _ = model.loss(torch.as_tensor(x, dtype=model.W_hh.dtype, device=model.device),
                              torch.as_tensor(y, dtype=model.W_hh.dtype, device=model.device))

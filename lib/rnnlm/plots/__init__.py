@@ -12,6 +12,7 @@ One module per notebook, all re-exported here, so ``from rnnlm import plots; plo
 - :mod:`rnnlm.plots.ngram`: notebook 01, n-gram counts (Zipf, table growth, perplexity, its floor);
 - :mod:`rnnlm.plots.rnn_forward`: notebook 02, the RNN language model, forward;
 - :mod:`rnnlm.plots.bptt`: notebook 03, backpropagation through time, training, sampling, speed;
+- :mod:`rnnlm.plots.pathologies`: notebook 04, vanishing and exploding gradients, clipping, IRNN;
 - :mod:`rnnlm.plots._draw`: helpers they share (argument checks, arrows, axes styling, colours).
 
 A new notebook's figures go in a new module, re-exported below.
@@ -34,6 +35,13 @@ from rnnlm.plots.ngram import (
     perplexity_by_order_plot,
     perplexity_floor_plot,
     zipf_plot,
+)
+from rnnlm.plots.pathologies import (
+    adding_curves_plot,
+    error_surface_plot,
+    gradient_norm_distance_plot,
+    layer_gradients_plot,
+    name_recall_plot,
 )
 from rnnlm.plots.rnn_forward import (
     hidden_states_plot,
@@ -64,4 +72,10 @@ __all__ = [
     "training_curves_plot",
     "temperature_plot",
     "speed_plot",
+    # notebook 04
+    "gradient_norm_distance_plot",
+    "name_recall_plot",
+    "layer_gradients_plot",
+    "error_surface_plot",
+    "adding_curves_plot",
 ]

@@ -1,4 +1,4 @@
-"""Drawing helpers shared by the figures of notebooks 01-03 (not part of the public API).
+"""Drawing helpers shared by the figures of notebooks 01-04 (not part of the public API).
 
 Argument checks that name the offending argument, the byte unit of a memory axis, arrows for the
 diagrams, notes and markers on the axes, the usual axes styling, and the colours the figures share.
