@@ -629,3 +629,23 @@ def test_exercised_functions_are_marked_and_models_use_unmarked_twins(monkeypatc
     P.train_adding(model, T=4, steps=2, n_test=4, eval_every=1, clip=0.5, clip_kind="value")
     with pytest.raises(NotImplementedError):  # recurrent_init("identity") is the student's exercise
         P.recurrent_init("identity", 3)
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU on this machine")
+def test_on_cuda_the_adding_rnn_trains_and_clipping_matches_the_cpu():
+    """The PyTorch parts of notebook 04 on a GPU (``make gpu-check`` runs this)."""
+    cpu = P.AddingRNN(16, "relu", "identity", seed=0, device="cpu", dtype=torch.float64)
+    gpu = P.AddingRNN(16, "relu", "identity", seed=0, device="cuda", dtype=torch.float64)
+    x, y = P.adding_problem(64, 8, rng=0)
+    for model in (cpu, gpu):
+        model.zero_grad(set_to_none=True)
+        loss, _ = model.loss(torch.from_numpy(x), torch.from_numpy(y), None)
+        loss.backward()
+    norms = [P.clip_grad_norm_(m, 1e-3) for m in (cpu, gpu)]
+    assert norms[1] == pytest.approx(norms[0], rel=1e-9)
+    for (name, p_cpu), (_, p_gpu) in zip(cpu.named_parameters(), gpu.named_parameters(), strict=True):
+        np.testing.assert_allclose(p_gpu.grad.cpu().numpy(), p_cpu.grad.numpy(), rtol=1e-9, atol=1e-12,
+                                   err_msg=name)
+    history = P.train_adding(gpu, T=8, steps=200, batch_size=32, lr=3e-3, n_test=200, eval_every=100)
+    assert history.final_test_mse < P.ADDING_BASELINE_MSE
