@@ -114,3 +114,15 @@ def write_tiny_solutions(folder: Path) -> Path:
 def tiny_solutions(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A solutions folder holding only the tiny pipeline-check notebook (do not modify it)."""
     return write_tiny_solutions(tmp_path_factory.mktemp("tiny-solutions"))
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Tiny tensors run fastest on one torch thread (and the CPU is shared): a module that wants it
+    says ``pytestmark = pytest.mark.usefixtures("one_torch_thread")``."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -15,14 +15,7 @@ from rnnlm.class_softmax import ClassSoftmax, FullSoftmax, WordClasses, frequenc
 from rnnlm.gradcheck import assert_gradients_ok, check_param_gradients
 from rnnlm.rnn_torch import PARAM_NAMES, RNNLM
 
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny tensors run fastest on one thread, and the CPU is shared with other work."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def zipf_counts(V: int, seed: int = 0, exponent: float = 1.0) -> np.ndarray:

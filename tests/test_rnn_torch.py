@@ -11,13 +11,7 @@ from rnnlm.rnn_torch import PARAM_NAMES, RNNLM
 V, D, H, B, T = 23, 5, 7, 3, 6
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny tensors run fastest on one thread, and the CPU is shared with other work."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def random_params(seed: int, *, scale: float = 0.5) -> dict[str, np.ndarray]:
