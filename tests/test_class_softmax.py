@@ -204,6 +204,52 @@ def test_numpy_backward_scales_with_the_upstream_gradient():
     assert np.all(g1["h"][~mask] == 0)
 
 
+def test_the_forward_cache_holds_what_notebook_05_documents():
+    """cache = (h, y, mask, W_C, W_S, classes, p_class, p_word): every probability written out."""
+    classes, p, y, mask = numpy_case(V=12, C=4, H=3, N=8, seed=3, masked=True)
+    _, cache = cs.class_softmax_forward(p["h"], y, p["W_C"], p["b_C"], p["W_S"], p["b_S"], classes, mask)
+    h, y_c, m, W_C, W_S, cl, p_class, p_word = cache
+    assert h is p["h"] and y_c is y and W_C is p["W_C"] and W_S is p["W_S"] and cl is classes
+    assert m.dtype == bool and np.array_equal(m, mask)
+    assert p_class.shape == (8, 4) and len(p_word) == 8
+    for i in range(8):
+        scores = p["h"][i] @ p["W_C"].T + p["b_C"]
+        np.testing.assert_allclose(p_class[i], np.exp(scores) / np.exp(scores).sum(), rtol=1e-12)
+        if not mask[i]:
+            assert p_word[i] is None
+            continue
+        words = classes.words(int(classes.word_class[y[i]]))
+        s = p["h"][i] @ p["W_S"][words].T + p["b_S"][words]
+        np.testing.assert_allclose(p_word[i], np.exp(s) / np.exp(s).sum(), rtol=1e-12)
+    _, unmasked = cs.class_softmax_forward(p["h"], np.abs(y), p["W_C"], p["b_C"], p["W_S"], p["b_S"], classes)
+    assert unmasked[2].all() and all(q is not None for q in unmasked[7])
+
+
+def test_the_backward_leaves_the_cache_alone_and_rejects_another():
+    classes, p, y, mask = numpy_case(V=12, C=3, H=4, N=9, seed=1, masked=True)
+    _, cache = cs.class_softmax_forward(p["h"], y, p["W_C"], p["b_C"], p["W_S"], p["b_S"], classes, mask)
+    before = (cache[6].copy(), [None if q is None else q.copy() for q in cache[7]])
+    cs.class_softmax_backward(1.0, cache)
+    np.testing.assert_array_equal(cache[6], before[0])
+    assert all(a is b is None or np.array_equal(a, b) for a, b in zip(cache[7], before[1], strict=True))
+    with pytest.raises(ValueError, match="8-tuple"):
+        cs.class_softmax_backward(1.0, cache[:6])
+    with pytest.raises(TypeError, match="dloss"):
+        cs.class_softmax_backward("1", cache)
+
+
+def test_frequency_classes_wraps_the_assignment():
+    counts = zipf_counts(50, 2)
+    for method in ("sqrt", "mass"):
+        wc = cs.assign_frequency_classes(counts, 7, method)
+        assert wc.dtype == np.int64 and wc.shape == (50,)
+        assert frequency_classes(counts, 7, method) == WordClasses.from_assignment(wc)
+    # sqrt(p) weighs the frequent words less: they share class 0, the tail gets its own classes
+    counts = [60, 20, 10, 5, 3, 2]
+    np.testing.assert_array_equal(cs.assign_frequency_classes(counts, 2, "sqrt"), [0, 0, 1, 1, 1, 1])
+    np.testing.assert_array_equal(cs.assign_frequency_classes(counts, 2, "mass"), [0, 1, 1, 1, 1, 1])
+
+
 @pytest.mark.parametrize("C", [1, 4, 30])
 def test_log_prob_is_a_distribution_and_gives_the_loss(C):
     classes, p, y, mask = numpy_case(V=30, C=C, H=5, N=11, seed=7, masked=True)

@@ -25,8 +25,9 @@ rows are output units, the layout of ``W_S`` in :mod:`rnnlm.rnn_numpy` and ``tor
 
 The pieces:
 
-- :func:`frequency_classes` bins a vocabulary by unigram counts (equal mass of p, or of sqrt(p),
-  the RNNLM toolkit's default), returning a :class:`WordClasses` (word -> (class, index in class));
+- :func:`assign_frequency_classes` bins a vocabulary by unigram counts (equal mass of p, or of
+  sqrt(p), the RNNLM toolkit's default) and :func:`frequency_classes` wraps the assignment in a
+  :class:`WordClasses` (word -> (class, index in class));
 - NumPy reference, float64 pure functions: :func:`class_softmax_forward` /
   :func:`class_softmax_backward` (and :func:`class_softmax_loss`, both at once), every gradient
   checked against :mod:`rnnlm.gradcheck`; :func:`class_log_prob` gives log P(w | h) of every word;
@@ -47,6 +48,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from rnnlm._exercise import exercise
 from rnnlm.rnn_numpy import _Shapes, log_softmax
 
 __all__ = [
@@ -64,6 +66,7 @@ __all__ = [
     "class_softmax_backward",
     "class_softmax_forward",
     "class_softmax_loss",
+    "assign_frequency_classes",
     "frequency_classes",
     "output_layer_cost",
 ]
@@ -214,15 +217,18 @@ class WordClasses:
         return f"WordClasses(V={self.vocab_size}, C={self.num_classes}, sizes {int(s.min())}..{int(s.max())})"
 
 
-def frequency_classes(
+@exercise("nb05_frequency_classes")
+def assign_frequency_classes(
     counts: Sequence[float] | np.ndarray, num_classes: int, method: str = "sqrt"
-) -> WordClasses:
-    """Bin the words of ``counts`` (V,) into ``num_classes`` (C) classes by frequency.
+) -> np.ndarray:
+    """The class of every word when the vocabulary of ``counts`` (V,) is binned into ``num_classes``
+    (C) classes by frequency: an int64 array ``word_class`` (V,) with values in [0, C).
 
     The rule (the RNNLM toolkit's, made to fill every class): rank the words by count, descending
     (ties: the smaller word id first). Weigh each word by its unigram probability p = count / total
-    (``method="mass"``) or by sqrt(p) (``method="sqrt"``, the toolkit's default, which gives the
-    frequent words smaller classes and speeds the layer up), and let ``m_r`` be the share of the
+    (``method="mass"``) or by sqrt(p) (``method="sqrt"``, the toolkit's default: it weighs the
+    frequent words less, so they share a few more classes, and cuts the long tail of rare words into
+    many smaller ones, which lowers the expected class size), and let ``m_r`` be the share of the
     total weight held by the words ranked *before* rank r (``m_0 = 0``). The word at rank r goes to
     class ``floor(C * m_r)``: class c collects the words whose preceding weight lies in
     ``[c/C, (c+1)/C)``, so every class holds about 1/C of the weight. Two clamps keep every class
@@ -233,11 +239,11 @@ def frequency_classes(
         c_0 = 0,   c_r = min(c_{r-1} + 1, max(floor(C * m_r), c_{r-1}, r - (V - C)), C - 1)
 
     The most frequent words therefore get the first (small) classes, rare words the last (large)
-    ones. Integer counts with ``method="mass"`` use exact integer arithmetic. Returns a
-    :class:`WordClasses` (with the counts kept). Raises ``ValueError`` unless 1 <= C <= V, for
-    negative, non-finite or all-zero counts, and for an unknown ``method``.
+    ones. Integer counts with ``method="mass"`` use exact integer arithmetic. Raises ``ValueError``
+    unless 1 <= C <= V, for negative, non-finite or all-zero counts, and for an unknown ``method``;
+    ``TypeError`` for counts that are not numbers and a ``num_classes`` that is not an int.
     """
-    where = "frequency_classes"
+    where = "assign_frequency_classes"
     arr = _counts(where, counts)
     V = arr.size
     if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)):
@@ -266,7 +272,18 @@ def frequency_classes(
         ranked_class[r] = prev
     word_class = np.empty(V, dtype=np.int64)
     word_class[order] = ranked_class
-    return WordClasses.from_assignment(word_class, counts=arr.astype(np.float64))
+    return word_class
+
+
+def frequency_classes(
+    counts: Sequence[float] | np.ndarray, num_classes: int, method: str = "sqrt"
+) -> WordClasses:
+    """Bin the words of ``counts`` (V,) into ``num_classes`` (C) classes by frequency: the
+    :class:`WordClasses` of :func:`assign_frequency_classes` (whose docstring gives the rule), with
+    the counts kept for :meth:`WordClasses.expected_class_size` and the cost summary."""
+    word_class = np.asarray(assign_frequency_classes(counts, num_classes, method))
+    kept = _counts("frequency_classes", counts).astype(np.float64)
+    return WordClasses.from_assignment(word_class, counts=kept)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -363,6 +380,7 @@ def _check_layer(where: str, h: object, W_C: object, b_C: object, W_S: object, b
     return s, h, W_C, b_C, W_S, b_S
 
 
+@exercise("nb05_class_softmax_forward")
 def class_softmax_forward(
     h: np.ndarray,
     y: np.ndarray,
@@ -381,9 +399,15 @@ def class_softmax_forward(
 
         J = -(1/n) sum_{unmasked i} [ log P(c(y_i) | h_i) + log P(y_i | c(y_i), h_i) ]
 
-    with n the number of unmasked tokens; targets at masked positions are ignored (they may be
-    padding such as -1). Each token's word softmax runs over its class's words only: the tokens are
-    grouped by target class, one product per class present. Returns ``(J, cache)``.
+    with n >= 1 the number of unmasked tokens; targets at masked positions are ignored (they may be
+    padding such as -1). Each token's word softmax runs over its class's words only (here the tokens
+    are grouped by target class, one product per class present).
+
+    Returns ``(J, cache)`` with ``cache = (h, y, mask, W_C, W_S, classes, p_class, p_word)``:
+    ``mask`` the boolean (N,) mask (all True for None); ``p_class`` (N, C) the class softmax
+    ``softmax(h @ W_C.T + b_C)`` of every token; ``p_word`` a list of N entries, for an unmasked
+    token i the (|c(y_i)|,) word softmax over ``classes.words(c(y_i))`` (in that order; ``[1.0]``
+    for a one-word class), None for a masked token.
     """
     where = "class_softmax_forward"
     classes = _check_classes(where, classes)
@@ -399,38 +423,57 @@ def class_softmax_forward(
     idx = classes.word_index[y_safe]  # (N,) its position in the class
     logp_c = log_softmax(h @ W_C.T + b_C)  # (N, C)
     nll = -logp_c[np.arange(N), cls]
-    groups = []  # (tokens, words of the class, log-softmax over those words) per class present
-    live = np.flatnonzero(m & (classes.class_sizes[cls] > 1))  # a one-word class has P(w | c) = 1
+    p_word: list[np.ndarray | None] = [None] * N
+    live = np.flatnonzero(m)
     live = live[np.argsort(cls[live], kind="stable")]  # grouped by class
     starts = np.flatnonzero(np.diff(cls[live], prepend=-1))
-    for tok in np.split(live, starts[1:]) if live.size else []:
+    for tok in np.split(live, starts[1:]):
         words = classes.words(int(cls[tok[0]]))
         logp_w = log_softmax(h[tok] @ W_S[words].T + b_S[words])  # (n_c, |c|)
         nll[tok] -= logp_w[np.arange(tok.size), idx[tok]]
-        groups.append((tok, words, logp_w))
+        for i, row in zip(tok.tolist(), np.exp(logp_w), strict=True):
+            p_word[i] = row
     loss = float(nll[m].sum() / n)
-    return loss, (h, W_C, W_S, m, n, cls, idx, logp_c, groups)
+    return loss, (h, y, m, W_C, W_S, classes, np.exp(logp_c), p_word)
 
 
+@exercise("nb05_class_softmax_backward")
 def class_softmax_backward(dloss: float, cache: tuple) -> dict[str, np.ndarray]:
-    """Gradients of ``dloss * J`` (``dloss`` the upstream gradient, 1.0 for the loss itself).
+    """Gradients of ``dloss * J`` (``dloss`` the upstream gradient, 1.0 for the loss itself), from
+    the ``cache = (h, y, mask, W_C, W_S, classes, p_class, p_word)`` of :func:`class_softmax_forward`.
 
-    Returns ``{"h": (N, H), "W_C": (C, H), "b_C": (C,), "W_S": (V, H), "b_S": (V,)}``; rows of
-    ``W_S``/``b_S`` of classes no target fell in, and rows ``h`` of masked tokens, are zero.
+    With n unmasked tokens, each unmasked token i adds ``(dloss / n)`` times the gradient of its
+    ``-log P(c(y_i) | h_i) - log P(y_i | c(y_i), h_i)``: the class softmax minus the one-hot of
+    c(y_i) for the class scores, the word softmax minus the one-hot of y_i for the scores of its
+    class's words. Returns ``{"h": (N, H), "W_C": (C, H), "b_C": (C,), "W_S": (V, H), "b_S": (V,)}``;
+    rows of ``W_S``/``b_S`` of classes no target fell in, and rows ``h`` of masked tokens, are zero.
     """
-    h, W_C, W_S, m, n, cls, idx, logp_c, groups = cache
     if isinstance(dloss, bool) or not isinstance(dloss, (int, float, np.integer, np.floating)):
         raise TypeError(f"class_softmax_backward: dloss must be a number, got {type(dloss).__name__}")
+    if not isinstance(cache, tuple) or len(cache) != 8:
+        raise ValueError(
+            "class_softmax_backward: cache must be the 8-tuple (h, y, mask, W_C, W_S, classes, p_class, "
+            "p_word) that class_softmax_forward returns"
+        )
+    h, y, m, W_C, W_S, classes, p_class, p_word = cache
     N = h.shape[0]
-    scale = float(dloss) / n
-    dclass = np.exp(logp_c)  # softmax over the classes, minus the target's one-hot
+    m = np.asarray(m, dtype=bool)
+    scale = float(dloss) / int(m.sum())
+    y_safe = np.where(m, y, 0)
+    cls = classes.word_class[y_safe]
+    idx = classes.word_index[y_safe]
+    dclass = np.array(p_class, dtype=np.result_type(h, p_class))  # class softmax minus the one-hot
     dclass[np.arange(N), cls] -= 1.0
     dclass *= (m * scale)[:, None]
     dh = dclass @ W_C
     dW_S = np.zeros_like(W_S, dtype=dh.dtype)
     db_S = np.zeros(W_S.shape[0], dtype=dh.dtype)
-    for tok, words, logp_w in groups:
-        dscores = np.exp(logp_w)  # softmax over the class's words, minus the one-hot
+    live = np.flatnonzero(m)
+    live = live[np.argsort(cls[live], kind="stable")]
+    starts = np.flatnonzero(np.diff(cls[live], prepend=-1))
+    for tok in np.split(live, starts[1:]):
+        words = classes.words(int(cls[tok[0]]))
+        dscores = np.stack([p_word[i] for i in tok.tolist()])  # (n_c, |c|) word softmax minus one-hot
         dscores[np.arange(tok.size), idx[tok]] -= 1.0
         dscores *= scale
         dW_S[words] = dscores.T @ h[tok]  # each class once: plain assignment
@@ -455,6 +498,7 @@ def class_softmax_loss(
     return loss, class_softmax_backward(1.0, cache)
 
 
+@exercise("nb05_class_softmax_forward")  # its entries at the targets give J: stubbed with the forward
 def class_log_prob(
     h: np.ndarray,
     W_C: np.ndarray,

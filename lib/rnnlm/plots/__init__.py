@@ -13,6 +13,8 @@ One module per notebook, all re-exported here, so ``from rnnlm import plots; plo
 - :mod:`rnnlm.plots.rnn_forward`: notebook 02, the RNN language model, forward;
 - :mod:`rnnlm.plots.bptt`: notebook 03, backpropagation through time, training, sampling, speed;
 - :mod:`rnnlm.plots.pathologies`: notebook 04, vanishing and exploding gradients, clipping, IRNN;
+- :mod:`rnnlm.plots.class_softmax`: notebook 05, class-based softmax (class sizes, the speed-perplexity
+  trade-off);
 - :mod:`rnnlm.plots._draw`: helpers they share (argument checks, arrows, axes styling, colours).
 
 A new notebook's figures go in a new module, re-exported below.
@@ -28,6 +30,10 @@ from rnnlm.plots.bptt import (
     training_curves_plot,
     truncation_error_plot,
     unrolled_graph_plot,
+)
+from rnnlm.plots.class_softmax import (
+    class_sizes_plot,
+    class_tradeoff_plot,
 )
 from rnnlm.plots.ngram import (
     ngram_growth_by_order_plot,
@@ -78,4 +84,7 @@ __all__ = [
     "layer_gradients_plot",
     "error_surface_plot",
     "adding_curves_plot",
+    # notebook 05
+    "class_sizes_plot",
+    "class_tradeoff_plot",
 ]
