@@ -11,9 +11,13 @@ check stays under 8 minutes:
    loss and every gradient in float64 from the same weights and batch, on both paths (the cell loop
    and cuDNN); every test marked ``cuda`` joins, so later PyTorch parts join by their marker;
 2. ``bench/rnn.py`` (its CUDA rows: float32 and bfloat16 autocast against the CPU);
-3. a timed slice of training, ``rnnlm train --device cuda`` for ``--train-seconds`` on PTB
+3. ``bench/class_softmax.py`` (the output layer alone: the class softmax for every C, the full and
+   the adaptive softmax, on CUDA beside the CPU; no NumPy rows);
+4. a timed slice of training, ``rnnlm train --device cuda`` for ``--train-seconds`` on PTB
    (``$RNNLM_DATA``) or else the embedded corpus, reporting tokens per second; one slice per output
-   layer that ``rnnlm train --softmax`` offers (full, and class once it exists).
+   layer that ``rnnlm train --softmax`` offers (full and class);
+5. a short tagger training, ``rnnlm tag --device cuda`` (deep bidirectional, 2 layers, DSE on the
+   kit's opinion corpus), reporting its F1s and seconds.
 
 Everything goes under ``--out``: ``gpu_check.log`` (every step's output) and ``gpu_check.json``
 (one record per step: ok, seconds, numbers). Without CUDA it says so, writes a JSON saying so, and
@@ -34,7 +38,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 #: Seconds each step may take (their sum stays under the 8-minute budget).
-STEP_LIMITS = {"cuda tests": 150, "bench": 120, "train": 100}
+STEP_LIMITS = {"cuda tests": 120, "bench": 90, "class softmax bench": 60, "train": 75, "tag": 60}
 
 
 def _run(name: str, argv: list[str], log: Any, limit: float) -> dict[str, Any]:
@@ -70,7 +74,7 @@ def _run(name: str, argv: list[str], log: Any, limit: float) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "gpu-check")
-    parser.add_argument("--train-seconds", type=float, default=60.0, help="length of each training slice")
+    parser.add_argument("--train-seconds", type=float, default=45.0, help="length of each training slice")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     import torch
@@ -120,12 +124,17 @@ def main(argv: list[str] | None = None) -> int:
                 STEP_LIMITS["bench"],
             )
         )
+        report["steps"].append(
+            _run(
+                "class softmax bench",
+                [python, str(HERE / "class_softmax.py"), "--repeats", "3", "--no-numpy",
+                 "--json-out", str(args.out / "class_softmax_bench.json")],
+                log,
+                STEP_LIMITS["class softmax bench"],
+            )
+        )
         corpus = "ptb" if os.environ.get("RNNLM_DATA") else "embedded"
-        help_text = subprocess.run(
-            [python, "-m", "rnnlm.cli", "train", "--help"], capture_output=True, text=True, cwd=ROOT
-        ).stdout
-        softmaxes = ["full", "class"] if "--softmax" in help_text else [None]
-        for softmax in softmaxes:
+        for softmax in ("full", "class"):
             command = [
                 python,
                 "-m",
@@ -142,9 +151,8 @@ def main(argv: list[str] | None = None) -> int:
                 "--no-progress",
                 "--json",
             ]
-            if softmax:
-                command += ["--softmax", softmax] + (["--classes", "100"] if softmax == "class" else [])
-            step = _run(f"train {softmax or 'full'}", command, log, STEP_LIMITS["train"])
+            command += ["--softmax", softmax] + (["--classes", "100"] if softmax == "class" else [])
+            step = _run(f"train {softmax}", command, log, STEP_LIMITS["train"])
             try:
                 summary = json.loads(step.get("stdout_tail", "").strip().splitlines()[-1])
                 step["tokens_per_second"] = summary.get("tokens_per_second")
@@ -152,6 +160,18 @@ def main(argv: list[str] | None = None) -> int:
             except (ValueError, IndexError):
                 step["ok"] = False
             report["steps"].append(step)
+        step = _run(
+            "tag",
+            [python, "-m", "rnnlm.cli", "tag", "--task", "dse", "--model", "deep", "--layers", "2",
+             "--epochs", "5", "--device", "cuda", "--json"],
+            log,
+            STEP_LIMITS["tag"],
+        )
+        try:
+            step["summary"] = json.loads(step.get("stdout_tail", "").strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            step["ok"] = False
+        report["steps"].append(step)
     (args.out / "gpu_check.json").write_text(json.dumps(report, indent=1))
     for step in report["steps"]:
         print(f"  {'ok  ' if step['ok'] else 'FAIL'} {step['step']} ({step.get('seconds', '?')} s)")

@@ -181,7 +181,7 @@ def assign_frequency_classes(counts: np.ndarray, num_classes: int, method: str =
         raise ValueError(f"method must be 'sqrt' or 'mass', got {method!r}")
     if (counts < 0).any() or counts.sum() <= 0:
         raise ValueError("counts must be >= 0 and not all 0")
-    order = np.argsort(-counts, kind="stable")  # rank r -> word id
+    order = np.argsort(-counts.astype(float), kind="stable")  # rank r -> word id (unsigned counts too)
     weight = counts[order].astype(float) / counts.sum()
     if method == "sqrt":
         weight = np.sqrt(weight)
