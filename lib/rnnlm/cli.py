@@ -13,7 +13,7 @@ import importlib
 import sys
 
 # Modules that contribute sub-commands, in the order they appear in --help.
-_COMMAND_MODULES = ("rnnlm.data", "rnnlm.ngram", "rnnlm.train", "rnnlm.course")
+_COMMAND_MODULES = ("rnnlm.data", "rnnlm.ngram", "rnnlm.train", "rnnlm.tag", "rnnlm.course")
 
 
 def build_parser() -> argparse.ArgumentParser:
