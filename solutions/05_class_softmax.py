@@ -787,12 +787,12 @@ for name, (history, test_ppl) in runs.items():
 # %%
 class_runs = [C for C in runs if not isinstance(C, str)]
 if class_runs:
-    plots.class_tradeoff_plot(
+    display(plots.class_tradeoff_plot(
         class_runs, [runs[C][1] for C in class_runs],
         [float(np.mean(runs[C][0].seconds)) for C in class_runs],
         references={name: (runs[name][1], float(np.mean(runs[name][0].seconds)))
                     for name in ("full softmax", "adaptive softmax")}, sqrt_v=math.sqrt(V),
-        title=f"Class softmax on {CORPUS} (H = {HIDDEN}): test perplexity and time against the classes")
+        title=f"Class softmax on {CORPUS} (H = {HIDDEN}): test perplexity and time against the classes"))
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "nb05_summary", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # On the full Penn Treebank with H = 200 (the README's table) the class softmax with 100 classes trains

@@ -5,11 +5,13 @@ through ``rnnlm grade``.
 styles (literal and idiomatic) and one typical wrong answer with the hint its visible check gives
 (see ``tests/answers/__init__.py``). One ``rnnlm grade`` run grades, for every notebook:
 
-- ``literal`` and ``idiomatic``: every answer of that style; each must get every autograded point;
-- ``wrong-<grade id>``: the literal answers with that one exercise's wrong answer; it must lose
-  exactly that exercise's points, and its feedback page must show the hint for the mistake;
-- ``stderr``: the literal answers, each of which also prints a line on stderr (as a warning or a
-  progress bar does) every time it is called; it must get every point, the text shown as a note.
+- ``literal`` and ``idiomatic``: every answer of that style; each must get every autograded point.
+  Every idiomatic answer also prints a line on stderr (as a warning or a progress bar does) each time
+  it is called: that costs nothing, and the feedback shows the text as a note;
+- ``wrong-1`` and ``wrong-2``: the literal answers with the wrong answers of every other exercise
+  (the first, third, ... exercise in ``wrong-1``; the second, fourth, ... in ``wrong-2``). Each must
+  lose exactly the points of its wrong exercises, keep every point of the exercises between them
+  (a mistake costs only its own exercise), and its feedback must show the hint of every mistake.
 
 In every graded notebook ``rnnlm.check("<grade id>")`` and the test cell below it must agree:
 PASSED exactly where the test cell passes.
@@ -25,7 +27,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from answers import STYLES, answers, fill, student_notebook, submission
+from answers import answers, fill, student_notebook, submission
 
 from rnnlm.course.feedback import STDERR_NOTE
 from rnnlm.course.notebooks import exercises, find_solutions, read_notebook
@@ -56,19 +58,26 @@ def _stderr_answers(nn: str) -> dict[str, str]:
     import ast
 
     out = {}
-    for grade_id, source in answers(nn).LITERAL.items():
+    for grade_id, source in answers(nn).IDIOMATIC.items():
         names = [n.name for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)]
         wraps = "\n".join(f"{name} = _noisy({name})" for name in names)
         out[grade_id] = source.rstrip() + "\n" + _ON_STDERR.format(assignments=wraps)
     return out
 
 
+def _wrong_sets(nn: str) -> dict[str, tuple[str, ...]]:
+    """``wrong-1``/``wrong-2`` -> the exercises answered wrongly: every other one, in notebook order."""
+    order = [ex.answer_id for ex in exercises(read_notebook(SOURCES[nn].path))]
+    return {f"wrong-{k + 1}": tuple(order[k::2]) for k in range(min(2, len(order)))}
+
+
 def _students(nn: str) -> dict[str, nbformat.NotebookNode]:
     """Student id -> submitted notebook, for notebook ``nn``."""
-    out = {style: submission(nn, style) for style in STYLES}
-    for grade_id in answers(nn).WRONG:
-        out[f"wrong-{grade_id}"] = submission(nn, "literal", wrong=grade_id)
-    out["stderr"] = fill(student_notebook(nn), _stderr_answers(nn))
+    out = {"literal": submission(nn, "literal"), "idiomatic": fill(student_notebook(nn), _stderr_answers(nn))}
+    module = answers(nn)
+    for student, wrong in _wrong_sets(nn).items():
+        sources = dict(module.LITERAL) | {grade_id: module.WRONG[grade_id][0] for grade_id in wrong}
+        out[student] = fill(student_notebook(nn), sources)
     return out
 
 
@@ -86,13 +95,14 @@ def test_every_exercise_has_two_correct_answers_and_a_wrong_one() -> None:
 def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
     root = tmp_path_factory.mktemp("independent")
     submissions, course = root / "submissions", root / "course"
-    expected: dict[tuple[str, str], str | None] = {}  # (assignment, student) -> the wrong grade id
+    expected: dict[tuple[str, str], tuple[str, ...]] = {}  # (assignment, student) -> the wrong grade ids
     for nn, source in SOURCES.items():
+        wrong_sets = _wrong_sets(nn)
         for student, nb in _students(nn).items():
             folder = submissions / student
             folder.mkdir(parents=True, exist_ok=True)
             nbformat.write(nb, str(folder / source.filename))
-            expected[(nn, student)] = student.removeprefix("wrong-") if student.startswith("wrong-") else None
+            expected[(nn, student)] = wrong_sets.get(student, ())
     run = subprocess.run(
         [sys.executable, "-m", "rnnlm.cli", "grade", str(submissions), "--assignment", *SOURCES,
          "--out", str(course), "--workers", "2"],
@@ -113,7 +123,7 @@ def _points(nn: str) -> dict[str, float]:
 def test_correct_answers_in_every_style_get_full_marks(graded: dict) -> None:
     lost = []
     for (nn, student), wrong in graded["expected"].items():
-        if wrong is not None:
+        if wrong:
             continue
         row = graded["rows"][(nn, student)]
         if float(row["autograded_score"]) != float(row["autograded_max"]):
@@ -123,24 +133,36 @@ def test_correct_answers_in_every_style_get_full_marks(graded: dict) -> None:
             lost.append(f"{nn} {student}: {score} (failed: {failed})")
     assert lost == [], "correct answers lost points:\n" + "\n".join(lost)
     for nn, source in SOURCES.items():
-        page = graded["course"] / "feedback" / "stderr" / nn / source.filename.replace(".ipynb", ".html")
+        page = graded["course"] / "feedback" / "idiomatic" / nn / source.filename.replace(".ipynb", ".html")
         assert html.escape(STDERR_NOTE.strip(), quote=False) in page.read_text(encoding="utf-8"), page
 
 
 def test_each_wrong_answer_loses_exactly_its_exercise_and_gets_its_hint(graded: dict) -> None:
     problems = []
+    covered = set()
     for (nn, student), wrong in graded["expected"].items():
-        if wrong is None:
+        if not wrong:
             continue
+        covered |= {(nn, w) for w in wrong}
+        points = _points(nn)
+        for ex in exercises(read_notebook(SOURCES[nn].path)):  # each exercise scores on its own
+            got = sum(float(graded["cells"][(nn, student, t)]["auto_score"] or 0) for t in ex.test_ids)
+            want = 0.0 if ex.answer_id in wrong else points[ex.answer_id]
+            if got != want:
+                problems.append(f"{nn} {student} {ex.answer_id}: {got} points, expected {want}")
         row = graded["rows"][(nn, student)]
-        expected = float(row["autograded_max"]) - _points(nn)[wrong]
+        expected = float(row["autograded_max"]) - sum(points[w] for w in wrong)
         if float(row["autograded_score"]) != expected:
             problems.append(f"{nn} {student}: {row['autograded_score']}, expected {expected}")
         page = graded["course"] / "feedback" / student / nn / SOURCES[nn].filename.replace(".ipynb", ".html")
-        hint = answers(nn).WRONG[wrong][1]
-        if not page.is_file() or html.escape(hint, quote=False) not in page.read_text(encoding="utf-8"):
-            problems.append(f"{nn} {student}: the feedback page does not show the hint {hint!r}")
+        text = page.read_text(encoding="utf-8") if page.is_file() else ""
+        for grade_id in wrong:
+            hint = answers(nn).WRONG[grade_id][1]
+            if html.escape(hint, quote=False) not in text:
+                problems.append(f"{nn} {student}: the feedback page does not show the hint {hint!r}")
     assert problems == [], "\n".join(problems)
+    every = {(nn, ex.answer_id) for nn, src in SOURCES.items() for ex in exercises(read_notebook(src.path))}
+    assert covered == every, "every exercise is answered wrongly in one submission"
 
 
 def test_check_and_test_cell_agree_in_every_graded_notebook(graded: dict) -> None:
@@ -153,7 +175,7 @@ def test_check_and_test_cell_agree_in_every_graded_notebook(graded: dict) -> Non
             report = "".join(o.get("text", "") for o in nb.cells[ex.answer_index + 1].get("outputs", []))
             failed = any(o.get("output_type") == "error" for t in ex.test_ids for o in by_id[t].outputs)
             passed_check = ": PASSED (" in report
-            if passed_check == failed or (ex.answer_id == wrong and "FAILED" not in report):
+            if passed_check == failed or (ex.answer_id in wrong and "FAILED" not in report):
                 disagree.append(f"{nn} {student} {ex.answer_id}: check said {report.strip()!r}, "
                                 f"test cell {'failed' if failed else 'passed'}")
     assert disagree == [], "\n".join(disagree)
