@@ -49,6 +49,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rnnlm._exercise import exercise
+
 __all__ = [
     "BIO_TAGS",
     "MATCH_RULES",
@@ -78,6 +80,7 @@ Span = tuple[int, int]
 # --------------------------------------------------------------------------------------------------
 
 
+@exercise("nb06_bio_to_spans")
 def bio_to_spans(tags: Sequence[str] | Sequence[int] | np.ndarray) -> list[tuple[int, int]]:
     """Decode one sentence's BIO tags into spans.
 
@@ -229,6 +232,7 @@ def binary_prf(
     return _binary_prf(true_spans, pred_spans, "binary_prf")
 
 
+@exercise("nb06_proportional_prf")
 def proportional_prf(
     true_spans: Sequence[Sequence[tuple[int, int]]], pred_spans: Sequence[Sequence[tuple[int, int]]]
 ) -> PRF:

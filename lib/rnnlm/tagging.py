@@ -78,6 +78,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from rnnlm._exercise import exercise
 from rnnlm.rnn_numpy import (
     ACTIVATIONS,
     Activation,
@@ -99,11 +100,13 @@ __all__ = [
     "RNNTagger",
     "birnn_backward",
     "birnn_forward",
+    "birnn_states",
     "count_parameters",
     "deep_birnn_backward",
     "deep_birnn_forward",
     "deep_birnn_layer_backward",
     "deep_birnn_layer_forward",
+    "deep_layer_states",
     "init_tagger_params",
     "matched_hidden",
     "reverse_padded",
@@ -225,6 +228,7 @@ def _direction_params(where: str, name: str, p: Mapping[str, np.ndarray]) -> tup
     return p["W_hx"], p["W_hh"], p["b_h"]
 
 
+@exercise("nb06_birnn_states")  # its states are exercise nb06_birnn_states: stubbed with it
 def birnn_forward(
     x: np.ndarray,
     lengths: np.ndarray,
@@ -241,7 +245,36 @@ def birnn_forward(
     ``t .. lengths[b] - 1``. Returns h (B, T, 2H) = ``[hf, hb]`` along the last axis, zero at
     padding positions, and the cache.
     """
-    where = "birnn_forward"
+    return _birnn_forward(x, lengths, params_f, params_b, activation, "birnn_forward")
+
+
+@exercise("nb06_birnn_states")
+def birnn_states(
+    x: np.ndarray,
+    lengths: np.ndarray,
+    params_f: Mapping[str, np.ndarray],
+    params_b: Mapping[str, np.ndarray],
+    activation: str | Activation = "tanh",
+) -> np.ndarray:
+    """The states h (B, T, 2H) of one bidirectional RNN layer, ``[hf, hb]``, zero at padding.
+
+    x (B, T, D); lengths (B,) ints in [1, T]; ``params_f``, ``params_b`` dicts ``{"W_hx" (H, D),
+    "W_hh" (H, H), "b_h" (H,)}`` of the forward (left to right) and backward (right to left,
+    within each row's length) directions. :func:`birnn_forward` without the cache.
+    """
+    return _birnn_forward(x, lengths, params_f, params_b, activation, "birnn_states")[0]
+
+
+def _birnn_forward(
+    x: np.ndarray,
+    lengths: np.ndarray,
+    params_f: Mapping[str, np.ndarray],
+    params_b: Mapping[str, np.ndarray],
+    activation: str | Activation = "tanh",
+    where: str = "birnn_forward",
+) -> tuple[np.ndarray, tuple]:
+    """:func:`birnn_forward`, for the library's own use (a student bundle stubs the public one);
+    ``where`` starts every error message."""
     W_hx_f, W_hh_f, b_h_f = _direction_params(where, "params_f", params_f)
     W_hx_b, W_hh_b, b_h_b = _direction_params(where, "params_b", params_b)
     s = _Shapes(where)
@@ -289,6 +322,7 @@ def birnn_backward(
 # --------------------------------------------------------------------------------------------------
 
 
+@exercise("nb06_deep_layer_states")  # its states are exercise nb06_deep_layer_states: stubbed with it
 def deep_birnn_layer_forward(
     h_below: np.ndarray,
     lengths: np.ndarray,
@@ -310,7 +344,31 @@ def deep_birnn_layer_forward(
     It is :func:`birnn_forward` over ``h_below`` with ``W_hx_d = [W_d, V_d]`` (H, 2H'). Returns
     h (B, T, 2H) (zero at padding) and the cache.
     """
-    where = "deep_birnn_layer_forward"
+    return _deep_birnn_layer_forward(h_below, lengths, params, activation, "deep_birnn_layer_forward")
+
+
+@exercise("nb06_deep_layer_states")
+def deep_layer_states(
+    h_below: np.ndarray,
+    lengths: np.ndarray,
+    params: Mapping[str, np.ndarray],
+    activation: str | Activation = "tanh",
+) -> np.ndarray:
+    """The states h (B, T, 2H) of a deep bidirectional layer i >= 1 over h_below (B, T, 2H'),
+    zero at padding: :func:`deep_birnn_layer_forward` (the parameters ``W_d``, ``V_d``,
+    ``W_hh_d``, ``b_h_d`` for d in {f, b}) without the cache."""
+    return _deep_birnn_layer_forward(h_below, lengths, params, activation, "deep_layer_states")[0]
+
+
+def _deep_birnn_layer_forward(
+    h_below: np.ndarray,
+    lengths: np.ndarray,
+    params: Mapping[str, np.ndarray],
+    activation: str | Activation = "tanh",
+    where: str = "deep_birnn_layer_forward",
+) -> tuple[np.ndarray, tuple]:
+    """:func:`deep_birnn_layer_forward`, for the library's own use (a student bundle stubs the
+    public one); ``where`` starts every error message."""
     _check_keys(where, "params", params, _DEEP_KEYS)
     s = _Shapes(where)
     h_below = s.floats("h_below", h_below, "BTE", finite=True)
@@ -333,7 +391,7 @@ def deep_birnn_layer_forward(
         }
         for d in ("f", "b")
     )
-    h, cache = birnn_forward(h_below, lengths, p_f, p_b, activation)
+    h, cache = _birnn_forward(h_below, lengths, p_f, p_b, activation)
     return h, (s.dims["P"][0], cache)
 
 
@@ -351,6 +409,7 @@ def deep_birnn_layer_backward(dh: np.ndarray, cache: tuple) -> tuple[np.ndarray,
     return dh_below, {k: grads[k] for k in _DEEP_KEYS}
 
 
+@exercise("nb06_birnn_states")  # with one layer it is birnn_forward: stubbed in bundle 06 too
 def deep_birnn_forward(
     x: np.ndarray,
     lengths: np.ndarray,
@@ -364,16 +423,26 @@ def deep_birnn_forward(
     the dict of :func:`deep_birnn_layer_forward`. Returns the top layer's states h (B, T, 2H), zero
     at padding, and the cache (one entry per layer). With one layer it is :func:`birnn_forward`.
     """
+    return _deep_birnn_forward(x, lengths, layer_params, activation)
+
+
+def _deep_birnn_forward(
+    x: np.ndarray,
+    lengths: np.ndarray,
+    layer_params: Sequence[Mapping[str, np.ndarray]],
+    activation: str | Activation = "tanh",
+) -> tuple[np.ndarray, list]:
+    """:func:`deep_birnn_forward`, for the library's own use (a student bundle stubs the public one)."""
     where = "deep_birnn_forward"
     if isinstance(layer_params, Mapping) or not isinstance(layer_params, Sequence) or not layer_params:
         raise TypeError(f"{where}: layer_params must be a non-empty list of per-layer dicts")
     first = layer_params[0]
     _check_keys(where, "layer_params[0]", first, _BI_KEYS)
     p_f, p_b = ({k: first[f"{k}_{d}"] for k in _RNN_KEYS} for d in ("f", "b"))
-    h, cache = birnn_forward(x, lengths, p_f, p_b, activation)
+    h, cache = _birnn_forward(x, lengths, p_f, p_b, activation)
     layer_caches: list = [cache]
     for p in layer_params[1:]:
-        h, cache = deep_birnn_layer_forward(h, lengths, p, activation)
+        h, cache = _deep_birnn_layer_forward(h, lengths, p, activation)
         layer_caches.append(cache)
     return h, layer_caches
 
@@ -650,7 +719,7 @@ def _tagger_forward(
     if kind == "uni":
         h, c_rnn = _uni_forward(x, n, layer_params, act)
     else:
-        h, c_rnn = deep_birnn_forward(x, n, layer_params, act)
+        h, c_rnn = _deep_birnn_forward(x, n, layer_params, act)
     scores, c_out = tag_scores(h, params["W_S"], params["b_S"])
     return scores, (kind, layers, n, c_emb, c_rnn, c_out)
 
