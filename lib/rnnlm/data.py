@@ -76,6 +76,9 @@ __all__ = [
     "format_bytes",
     "get_corpus",
     "load_corpus",
+    "load_opinion",
+    "read_columns",
+    "read_mpqa2",
     "read_sentences",
     "register_cli",
     "register_corpus",
@@ -1015,3 +1018,8 @@ def register_cli(subparsers) -> None:
     p.add_argument("name", nargs="?", default=None, help="corpus name (default: every corpus)")
     p.add_argument("--data-dir", default=None, help="data directory (default: $RNNLM_DATA or ~/.cache/rnnlm)")
     p.set_defaults(func=_cmd_verify)
+
+
+# The opinion-expression data of notebook 06 (the kit's DSE/ESE corpus, Irsoy and Cardie's column
+# files, MPQA 2.0's annotations) lives in its own module, rnnlm.opinion; its readers are data too.
+from rnnlm.opinion import load_opinion, read_columns, read_mpqa2  # noqa: E402
