@@ -30,7 +30,6 @@ from rnnlm.course.grading import (
     prepare_assignment,
 )
 from rnnlm.course.notebooks import (
-    exercises,
     find_leaks,
     find_solutions,
     graded_cells,
@@ -383,61 +382,8 @@ def test_student_notebooks_are_plain_and_run_all_goes_past_unanswered_exercises(
         assert tags == (["raises-exception"] if autograded else []), (grade_id, tags)
 
 
-@pytest.fixture(scope="module", params=REAL, ids=[nb.name for nb in REAL])
-def real_graded(request, tmp_path_factory: pytest.TempPathFactory, record_notebook_seconds):
-    """One real notebook graded once for three students: solution, blank, last exercise wrong."""
-    nb = request.param
-    root = tmp_path_factory.mktemp(f"grading-{nb.assignment}")
-    out = root / "course"
-    course = open_grading_course(out, CONFIG)
-    prepare_assignment(course, nb)
-    source = read_notebook(nb.path)
-    found = exercises(source)
-    assert found, f"{nb.filename} has no autograded exercise (an answer cell, then a test cell with points)"
-    broken = found[-1]
-    subs = root / "submissions"
-    subs.mkdir()
-    shutil.copy(nb.path, subs / "solution.ipynb")
-    shutil.copy(course.release_path(nb), subs / "blank.ipynb")
-    wrong = _replace_answer(source, broken.answer_id, wrong_answer(source.cells[broken.answer_index].source))
-    nbformat.write(wrong, str(subs / "wrong.ipynb"))
-    rows = grade(subs, nb.assignment, out, solutions_dir=PATHS.solutions, config_file=CONFIG)
-    for row in rows:
-        record_notebook_seconds(f"grade ({row.student_id})", nb.name, row.seconds)
-    return nb, source, broken, out, _rows_by_student(rows)
-
-
-def test_real_solution_gets_every_autograded_point(real_graded) -> None:
-    nb, source, _broken, _out, rows = real_graded
-    cells = graded_cells(source)
-    solution = rows["solution"]
-    auto_max = sum(c.points for c in cells.values() if c.autograded)
-    assert solution.autograded_max == auto_max > 0
-    failed = [g.grade_id for g in solution.cells if g.autograded and g.auto_score != g.max_score]
-    assert solution.autograded_score == auto_max, f"{nb.filename}: the solution fails {failed}"
-    manual = sum(c.points for c in cells.values() if not c.autograded)
-    assert solution.manual_pending_points == manual
-    assert solution.status == (NEEDS_MANUAL if manual else GRADED)
-
-
-def test_real_blank_gets_no_autograded_point(real_graded) -> None:
-    nb, _source, _broken, _out, rows = real_graded
-    blank = rows["blank"]
-    passed = [g.grade_id for g in blank.cells if g.autograded and g.auto_score]
-    assert blank.autograded_score == 0, f"{nb.filename}: tests pass on the blank notebook: {passed}"
-    assert blank.manual_pending_points == 0  # unanswered written answers score zero, nothing to grade
-
-
-def test_real_one_wrong_exercise_loses_exactly_its_points(real_graded) -> None:
-    nb, source, broken, out, rows = real_graded
-    wrong = rows["wrong"]
-    lost = sorted(g.grade_id for g in wrong.cells if g.autograded and g.auto_score != g.max_score)
-    assert lost == sorted(broken.test_ids), f"{nb.filename}: breaking {broken.answer_id} failed {lost}"
-    assert wrong.autograded_score == wrong.autograded_max - broken.points
-    manual = sum(c.points for c in graded_cells(source).values() if not c.autograded)
-    assert wrong.needs_manual_grading == (manual > 0)
-    assert wrong.manual_pending_points == manual
-    by_csv = {r["student_id"]: r for r in _read_csv(out / "grades.csv")}
-    assert sorted(by_csv) == ["blank", "solution", "wrong"]
-    for student in by_csv:
-        assert (out / "feedback" / student / nb.assignment / f"{nb.name}.html").is_file()
+# Every real notebook's solution, blank release and a submission with its last answer wrong are graded
+# end to end by `rnnlm grade` in tests/test_grading_class.py (the synthetic class: full marks, zero,
+# exactly the last exercise's points lost, the status with manual points pending), and every
+# exercise's correct and wrong answers in tests/test_independent_answers.py; the tiny notebook above
+# covers the same rules through grade() in-process.
