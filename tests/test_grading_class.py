@@ -107,17 +107,23 @@ def _rows(path: Path) -> dict[tuple[str, str], dict[str, str]]:
         return {(r["assignment"], r["student_id"]): r for r in csv.DictReader(f)}
 
 
+def _first_run(case: Case) -> bool:
+    """The whole class but the partial answers of notebooks other than 02: that one wrong answer costs
+    exactly its own points is proved for every exercise of every notebook, through ``rnnlm grade``, by
+    tests/test_independent_answers.py."""
+    return case.kind != "partial" or case.assignment == "02"
+
+
 def _as_nobody(case: Case) -> bool:
-    """The faults that meet the sandbox, and the correct submissions of notebook 02 (the faults') and
-    of the notebooks that read corpus files ($RNNLM_DATA for 01 and 05, the package's own for 06)."""
+    """The faults that meet the sandbox, and the correct submissions of the notebooks that read corpus
+    files in fast mode: 05 (PTB from $RNNLM_DATA, when there) and 06 (the package's own corpus)."""
     if case.kind == "correct":
-        return case.assignment in ("01", "02", "05", "06")
+        return case.assignment in ("05", "06")
     return case.kind in AS_NOBODY
 
 
-def _grade_class(root: Path, *, as_user: bool = False, select: Callable[[Case], bool] | None = None) -> dict:
-    """Write the synthetic class under ``root`` (the cases ``select`` keeps; every case by default) and
-    grade it."""
+def _grade_class(root: Path, *, as_user: bool = False, select: Callable[[Case], bool] = _first_run) -> dict:
+    """Write the synthetic class under ``root`` (the cases ``select`` keeps) and grade it."""
     course, submissions = root / "course", root / "submissions"
     secrets = {
         "course_root": course,
@@ -128,7 +134,7 @@ def _grade_class(root: Path, *, as_user: bool = False, select: Callable[[Case], 
     cases = make_class(
         submissions, solutions_dir=ROOT / "solutions", notebooks_dir=ROOT / "notebooks", secrets=secrets
     )
-    kept = [c for c in cases if select is None or select(c)]
+    kept = [c for c in cases if select(c)]
     named = {c.student_id for c in cases}
     for folder in submissions.iterdir():
         # a folder stays if a kept case names it, or if it is the bad-id case's (which no id names)
