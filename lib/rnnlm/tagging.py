@@ -788,6 +788,19 @@ def tagger_loss_and_grads(
 _TORCH_ACT = {"tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu}
 
 
+def _int_tensor(where: str, name: str, value: Any, what: str) -> torch.Tensor:
+    """``value`` (a tensor or NumPy array of integers) as a tensor; TypeError for anything else."""
+    if isinstance(value, np.ndarray):
+        value = torch.from_numpy(value)
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(
+            f"{where}: {name} must be a torch.Tensor or numpy array of ints, got {type(value).__name__}"
+        )
+    if value.is_floating_point() or value.is_complex() or value.dtype == torch.bool:
+        raise TypeError(f"{where}: {name} must hold integer {what}, got dtype {value.dtype}")
+    return value
+
+
 class RNNTagger(nn.Module):
     """RNN sequence tagger (``"uni"``, ``"bi"`` or ``"deep"``) with the NumPy reference's parameters.
 
@@ -998,14 +1011,7 @@ class RNNTagger(nn.Module):
     def _check_ids(self, ids: Any) -> tuple[torch.Tensor, torch.Tensor]:
         """ids (B, T) -> (ids as long on the model's device, lengths (B,)); checks padding."""
         where = "RNNTagger"
-        if isinstance(ids, np.ndarray):
-            ids = torch.from_numpy(ids)
-        if not isinstance(ids, torch.Tensor):
-            raise TypeError(
-                f"{where}: ids must be a torch.Tensor or numpy array of ints, got {type(ids).__name__}"
-            )
-        if ids.is_floating_point() or ids.is_complex() or ids.dtype == torch.bool:
-            raise TypeError(f"{where}: ids must hold integer token ids, got dtype {ids.dtype}")
+        ids = _int_tensor(where, "ids", ids, "token ids")
         if ids.dim() != 2 or ids.numel() == 0:
             raise ValueError(
                 f"{where}: ids must be a non-empty 2-D (B, T) array, got shape {tuple(ids.shape)}"
@@ -1092,14 +1098,7 @@ class RNNTagger(nn.Module):
 
     def _labels(self, labels: Any, mask: torch.Tensor) -> torch.Tensor:
         where = "RNNTagger.loss"
-        if isinstance(labels, np.ndarray):
-            labels = torch.from_numpy(labels)
-        if not isinstance(labels, torch.Tensor):
-            raise TypeError(
-                f"{where}: labels must be a torch.Tensor or numpy array of ints, got {type(labels).__name__}"
-            )
-        if labels.is_floating_point() or labels.is_complex() or labels.dtype == torch.bool:
-            raise TypeError(f"{where}: labels must hold integer label ids, got dtype {labels.dtype}")
+        labels = _int_tensor(where, "labels", labels, "label ids")
         if tuple(labels.shape) != tuple(mask.shape):
             raise ValueError(
                 f"{where}: labels must have the shape of ids (B, T) = {tuple(mask.shape)}, "
