@@ -6,8 +6,8 @@ styles (literal and idiomatic) and one typical wrong answer with the hint its vi
 (see ``tests/answers/__init__.py``). One ``rnnlm grade`` run grades, for every notebook:
 
 - ``literal`` and ``idiomatic``: every answer of that style; each must get every autograded point.
-  Every idiomatic answer also prints a line on stderr the first time it is called (as a Python
-  warning does): that costs nothing, and the feedback shows the text as a note;
+  Every idiomatic answer also prints a line on stderr the first time each cell calls it (as a
+  warning would): that costs nothing, and the feedback shows the text as a note;
 - ``wrong-1`` and ``wrong-2``: the literal answers with the wrong answers of every other exercise
   (the first, third, ... exercise in ``wrong-1``; the second, fourth, ... in ``wrong-2``). Each must
   lose exactly the points of its wrong exercises, keep every point of the exercises between them
@@ -36,20 +36,24 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCES = {nb.assignment: nb for nb in find_solutions(ROOT / "solutions")}
 
 
-#: Appended to every idiomatic answer: each function it defines prints on stderr once.
+#: Appended to every idiomatic answer: each function it defines prints on stderr once per cell.
 _ON_STDERR = """
 import functools as _functools
 import sys as _sys
 
 
 def _noisy(_f):
-    _said = []
+    _cells = set()
 
     @_functools.wraps(_f)
     def _wrapper(*args, **kwargs):
-        if not _said:  # once per function, as Python's warnings are shown by default
+        try:
+            _cell = get_ipython().execution_count  # noqa: F821 (IPython's, in the kernel)
+        except NameError:
+            _cell = None
+        if _cell not in _cells:  # once per function and cell: a test cell's own warning, no flood
             print("a harmless warning on stderr", file=_sys.stderr)
-            _said.append(True)
+            _cells.add(_cell)
         return _f(*args, **kwargs)
     return _wrapper
 
