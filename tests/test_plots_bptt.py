@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import io
 import math
 
 import numpy as np
 import pytest
-from matplotlib.figure import Figure
+from figure_checks import renders as _renders
 from matplotlib.text import Annotation
 
 from rnnlm import plots
-
-
-def _renders(fig: Figure) -> None:
-    """The figure draws without error (catches bad artists that only fail at draw time)."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=40)
-    assert buf.getvalue()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def _arrows(ax, gid: str) -> list[Annotation]:

@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import math
 
 import numpy as np
 import pytest
-from matplotlib.figure import Figure
+from figure_checks import legend as _legend
+from figure_checks import renders as _renders
 
 from rnnlm import plots
 
 NAMES = ("class_sizes_plot", "class_tradeoff_plot")
-
-
-def _renders(fig: Figure) -> None:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=40)
-    assert buf.getvalue()[:8] == b"\x89PNG\r\n\x1a\n"
-
-
-def _legend(ax) -> list[str]:
-    return [t.get_text() for t in ax.get_legend().get_texts()]
 
 
 def test_nb05_functions_are_exported() -> None:

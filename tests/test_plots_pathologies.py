@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-import io
 import math
 
 import numpy as np
 import pytest
-from matplotlib.figure import Figure
+from figure_checks import legend as _legend
+from figure_checks import renders as _renders
 
 from rnnlm import pathologies as P
 from rnnlm import plots
 
 NAMES = ("gradient_norm_distance_plot", "error_surface_plot", "layer_gradients_plot", "name_recall_plot",
          "adding_curves_plot")
-
-
-def _renders(fig: Figure) -> None:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=40)
-    assert buf.getvalue()[:8] == b"\x89PNG\r\n\x1a\n"
-
-
-def _legend(ax) -> list[str]:
-    return [t.get_text() for t in ax.get_legend().get_texts()]
 
 
 def test_nb04_functions_are_exported() -> None:

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pytest
+from figure_checks import renders as _renders
 from matplotlib.figure import Figure
 
 from rnnlm import plots
-
-
-def _renders(fig: Figure) -> None:
-    """The figure draws without error (catches bad artists that only fail at draw time)."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=40)
-    assert buf.getvalue()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_notebook_02_plots_are_exported() -> None:
